@@ -1,0 +1,49 @@
+# Two commands from a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+SANDBOX_PORT ?= 12111
+export FLASK_APP := app
+
+.PHONY: run test venv dev-venv bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+venv: $(VENV)/.runtime
+dev-venv: $(VENV)/.dev
+
+# Without real Stripe keys, Light runs against its local Stripe sandbox (no real money).
+run: venv
+	$(BIN)/flask db upgrade
+	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
+	  echo "No STRIPE_SECRET_KEY: starting the Stripe sandbox on http://127.0.0.1:$(SANDBOX_PORT)"; \
+	  $(BIN)/python -m light.sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
+	  trap "kill $$SANDBOX 2>/dev/null" EXIT INT TERM; \
+	  STRIPE_SANDBOX=1 STRIPE_API_BASE=http://127.0.0.1:$(SANDBOX_PORT) STRIPE_CONNECT_BASE=http://127.0.0.1:$(SANDBOX_PORT) \
+	  STRIPE_SECRET_KEY=sk_test_lightsandboxplatform STRIPE_CLIENT_ID=ca_lightsandboxclient \
+	  LIGHT_PUBLIC_URL=$${LIGHT_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads; \
+	else \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads; \
+	fi
+
+# SQLite and fakeredis by default; set TEST_DATABASE_URL and REDIS_URL for PostgreSQL and real Redis.
+test: dev-venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: dev-venv
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3

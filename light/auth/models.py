@@ -1,0 +1,77 @@
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy.orm import declared_attr
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from light.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class OrganizationOwned:
+    """Mixin for every model that belongs to an organization; load them through light.web.scoped."""
+
+    @declared_attr
+    def organization_id(cls):
+        return db.Column(db.Integer, db.ForeignKey("organizations.id"), nullable=False, index=True)
+
+
+ROLES = ("owner", "member")
+
+
+class User(UserMixin, OrganizationOwned, db.Model):
+    __tablename__ = "users"
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    password_hash = db.Column(db.String(256), nullable=False)
+    role = db.Column(db.String(16), nullable=False, default="member")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    organization = db.relationship(Organization)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+class Invitation(OrganizationOwned, db.Model):
+    __tablename__ = "invitations"
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False)
+    role = db.Column(db.String(16), nullable=False, default="member")
+    token = db.Column(db.String(64), nullable=False, unique=True)
+    invited_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    accepted_at = db.Column(db.DateTime)
+    invited_by = db.relationship(User)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > utcnow()
+
+
+class LoginFailure(db.Model):
+    """Failed log-ins per e-mail, so repeated guessing is slowed down (whether or not the user exists)."""
+
+    __tablename__ = "login_failures"
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    count = db.Column(db.Integer, nullable=False, default=0)
+    last_failed_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,136 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from light import mail
+from light.auth import bp, services
+from light.auth.models import Invitation
+from light.web import owner_required, redirect_to, render, scoped
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would make a phishing link look like Light.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form, errors = request.form, {}
+    if request.method == "POST":
+        try:
+            user = services.sign_up(
+                organization_name=form.get("organization", ""), name=form.get("name", ""),
+                email=form.get("email", ""), password=form.get("password", ""),
+            )
+        except services.ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            login_user(user)
+            flash(f"Welcome to Light, {user.name}. Start by connecting a bank or adding Stripe.", "success")
+            return redirect_to(url_for("home.index"))
+    return render("auth/signup.html", form=form, errors=errors, status=422 if errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form, error, status = request.form, None, 200
+    if request.method == "POST":
+        try:
+            user = services.log_in(email=form.get("email", ""), password=form.get("password", ""))
+        except services.TooManyAttempts as wait:
+            error, status = f"Too many attempts. Try again in {wait.retry_after} seconds.", 429
+        else:
+            if user:
+                login_user(user, remember=bool(form.get("remember")))
+                return redirect_to(_safe_next(request.args.get("next")))
+            error, status = "That e-mail and password don't match an account.", 422
+    return render("auth/login.html", form=form, error=error, status=status)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You have logged out.", "info")
+    return redirect_to(url_for("auth.login"))
+
+
+@bp.route("/settings/team")
+@login_required
+def team():
+    return _team_page()
+
+
+def _team_page(form=None, errors=None, invitation=None, status=200):
+    from light.auth.models import User
+
+    members = scoped(User).order_by(User.created_at).all()
+    pending = scoped(Invitation).filter(Invitation.accepted_at.is_(None)).order_by(Invitation.created_at.desc()).all()
+    return render("auth/team.html", "auth/_team_body.html", members=members,
+                  invitations=[i for i in pending if i.is_usable], form=form or {},
+                  errors=errors or {}, new_invitation=invitation, status=status)
+
+
+@bp.route("/settings/team/invitations", methods=["POST"])
+@owner_required
+def create_invitation():
+    try:
+        invitation = services.invite(owner=current_user, email=request.form.get("email", ""),
+                                     role=request.form.get("role", "member"))
+    except services.ValidationFailed as failed:
+        return _team_page(form=request.form, errors=failed.errors, status=422)
+    link = url_for("auth.accept", token=invitation.token, _external=True)
+    mail.send(
+        organization_id=current_user.organization_id, to=invitation.email,
+        subject=f"{current_user.name} invited you to {current_user.organization.name} on Light",
+        text=(f"{current_user.name} invited you to join {current_user.organization.name} on Light.\n\n"
+              f"Accept the invitation: {link}\n\nThe link works once and expires in "
+              f"{services.INVITATION_DAYS} days."),
+    )
+    return _team_page(invitation=invitation)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept(token):
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return render("auth/invite_invalid.html", status=404)
+    form, errors = request.form, {}
+    if request.method == "POST":
+        try:
+            user = services.accept_invitation(invitation, name=form.get("name", ""),
+                                              password=form.get("password", ""))
+        except services.ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            logout_user()
+            login_user(user)
+            flash(f"Welcome to {user.organization.name}.", "success")
+            return redirect_to(url_for("home.index"))
+    return render("auth/accept.html", invitation=invitation, form=form, errors=errors,
+                  status=422 if errors else 200)
+
+
+def load_user(user_id: str):
+    from light.auth.models import User
+    from light.extensions import db
+
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def init_login(login_manager) -> None:
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+    # "strong" drops the session when the client changes; remember-me cookies survive restarts.
+    login_manager.session_protection = "strong"

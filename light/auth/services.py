@@ -1,0 +1,133 @@
+"""Use cases for accounts and teams: plain values in, commit, domain errors out."""
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from light.auth.forms import check_password_strength, clean_email, clean_name
+from light.auth.models import Invitation, LoginFailure, Organization, User, utcnow
+from light.extensions import db
+
+INVITATION_DAYS = 7
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: dict):
+        super().__init__("invalid input")
+        self.errors = errors
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__("too many attempts")
+        self.retry_after = retry_after
+
+
+def sign_up(*, organization_name: str, name: str, email: str, password: str) -> User:
+    errors: dict = {}
+    organization_name = clean_name(organization_name, errors, "organization", "your company's name")
+    name = clean_name(name, errors, "name", "your name")
+    email = clean_email(email, errors)
+    check_password_strength(password, errors, email)
+    if "email" not in errors and User.query.filter_by(email=email).first():
+        errors["email"] = "An account with this e-mail already exists. Log in instead."
+    if errors:
+        raise ValidationFailed(errors)
+    organization = Organization(name=organization_name)
+    user = User(email=email, name=name, role="owner", organization=organization)
+    user.set_password(password)
+    db.session.add_all([organization, user])
+    db.session.commit()
+    return user
+
+
+def log_in(*, email: str, password: str) -> User | None:
+    """Returns the user, or None for any wrong e-mail/password pair (the caller can't tell which)."""
+    email = (email or "").strip().lower()[:254]
+    failure = LoginFailure.query.filter_by(email=email).first()
+    lock = current_app.config["LOGIN_LOCK_SECONDS"]
+    if failure and failure.count >= current_app.config["LOGIN_MAX_FAILURES"]:
+        waited = (utcnow() - failure.last_failed_at).total_seconds()
+        if waited < lock:
+            raise TooManyAttempts(int(lock - waited) + 1)
+    user = User.query.filter_by(email=email).first() if email else None
+    # Hash even when there is no such user, so the response time doesn't reveal it either.
+    ok = user.check_password(password or "") if user else _burn_hash(password)
+    if ok:
+        if failure:
+            db.session.delete(failure)
+            db.session.commit()
+        return user
+    if email:
+        if failure is None:
+            failure = LoginFailure(email=email, count=0)
+            db.session.add(failure)
+        elif (utcnow() - failure.last_failed_at).total_seconds() >= lock:
+            failure.count = 0
+        failure.count += 1
+        failure.last_failed_at = utcnow()
+        db.session.commit()
+    return None
+
+
+_DUMMY = User(password_hash="")
+
+
+def _burn_hash(password: str | None) -> bool:
+    from werkzeug.security import generate_password_hash
+
+    if not _DUMMY.password_hash:
+        _DUMMY.password_hash = generate_password_hash("not-a-real-password")
+    _DUMMY.check_password(password or "")
+    return False
+
+
+def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
+    errors: dict = {}
+    email = clean_email(email, errors)
+    if role not in ("owner", "member"):
+        errors["role"] = "Choose owner or member."
+    if "email" not in errors and User.query.filter_by(email=email).first():
+        errors["email"] = "This person already has a Light account."
+    if errors:
+        raise ValidationFailed(errors)
+    invitation = Invitation(
+        organization_id=owner.organization_id,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        invited_by_id=owner.id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    invitation = Invitation.query.filter_by(token=token).first() if token else None
+    return invitation if invitation and invitation.is_usable else None
+
+
+def accept_invitation(invitation: Invitation, *, name: str, password: str) -> User:
+    errors: dict = {}
+    name = clean_name(name, errors, "name", "your name")
+    check_password_strength(password, errors, invitation.email)
+    if User.query.filter_by(email=invitation.email).first():
+        errors["email"] = "This e-mail already has a Light account. Log in instead."
+    if errors:
+        raise ValidationFailed(errors)
+    # Claim the invitation first, in the same transaction: a second accept finds it used.
+    claimed = (
+        Invitation.query.filter_by(id=invitation.id, accepted_at=None)
+        .update({"accepted_at": utcnow()}, synchronize_session=False)
+    )
+    if not claimed:
+        db.session.rollback()
+        raise ValidationFailed({"name": "This invitation has already been used."})
+    user = User(email=invitation.email, name=name, role=invitation.role,
+                organization_id=invitation.organization_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user

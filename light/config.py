@@ -1,0 +1,63 @@
+"""Configuration read from the environment, in one place (nothing reads it at import time)."""
+import os
+
+
+def _database_url(value: str | None, instance_path: str) -> str:
+    if not value:
+        return "sqlite:///" + os.path.join(instance_path, "light.sqlite3")
+    # Heroku-style platforms still hand out postgres://, which SQLAlchemy 2 refuses.
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://"):]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://"):]
+    return value
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Built from os.environ when create_app() runs; tests pass a dict of overrides instead."""
+
+    def __init__(self, instance_path: str):
+        env = os.environ.get
+        self.LIGHT_ENV = env("LIGHT_ENV", "development")
+        self.SECRET_KEY = env("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = _database_url(env("DATABASE_URL"), instance_path)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env("REDIS_URL") or None
+        self.RQ_QUEUE = env("RQ_QUEUE", "light")
+        self.LIGHT_ENCRYPTION_KEY = env("LIGHT_ENCRYPTION_KEY")
+        self.PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
+        if env("SERVER_NAME"):
+            self.SERVER_NAME = env("SERVER_NAME")
+        # Light's public URL, used to register webhooks and build links in e-mails.
+        self.LIGHT_PUBLIC_URL = (env("LIGHT_PUBLIC_URL") or "").rstrip("/") or None
+        self.SMTP_URL = env("SMTP_URL") or None
+        self.MAIL_FROM = env("MAIL_FROM", "Light <billing@light.localhost>")
+        # Stripe: the same settings reach real Stripe or Light's sandbox.
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+        self.STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
+        self.STRIPE_CLIENT_ID = env("STRIPE_CLIENT_ID")
+        self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+        self.STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
+        self.STRIPE_SANDBOX = _flag("STRIPE_SANDBOX")
+        self.STRIPE_MAX_ATTEMPTS = int(env("STRIPE_MAX_ATTEMPTS", "5"))
+        self.SYNC_INTERVAL_MINUTES = int(env("SYNC_INTERVAL_MINUTES", "15"))
+        self.SALESFORCE_CLIENT_ID = env("SALESFORCE_CLIENT_ID")
+        self.SALESFORCE_CLIENT_SECRET = env("SALESFORCE_CLIENT_SECRET")
+        self.SALESFORCE_LOGIN_URL = env("SALESFORCE_LOGIN_URL", "https://login.salesforce.com")
+        self.REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        if self.LIGHT_ENV == "production":
+            self.SESSION_COOKIE_SECURE = True
+            self.REMEMBER_COOKIE_SECURE = True
+        self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open tabs still post
+        self.LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", "300"))
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

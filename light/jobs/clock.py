@@ -1,0 +1,66 @@
+"""Periodic work for the `clock` process: each registered task is enqueued when it is due.
+
+Due-ness is recorded in the database, so running two clocks, or restarting one, neither repeats a
+task inside its interval nor forgets one after downtime.
+"""
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from light.auth.models import utcnow
+from light.extensions import db
+from light.jobs.models import ClockRun
+from light.jobs.queue import enqueue
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str
+    interval_config: str  # config key holding minutes
+    description: str
+
+
+PERIODIC: list[Periodic] = []
+
+
+def periodic(name: str, task: str, interval_config: str, description: str) -> None:
+    if all(p.name != name for p in PERIODIC):
+        PERIODIC.append(Periodic(name, task, interval_config, description))
+
+
+def is_due(last_run: datetime | None, now: datetime, minutes: int) -> bool:
+    return last_run is None or now - last_run >= timedelta(minutes=minutes)
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    now = now or utcnow()
+    started = []
+    for item in PERIODIC:
+        minutes = int(current_app.config.get(item.interval_config, 15))
+        run = db.session.get(ClockRun, item.name)
+        if not is_due(run.last_run_at if run else None, now, minutes):
+            continue
+        # Claim the slot with a conditional update so two clocks can't both enqueue it.
+        if run is None:
+            db.session.add(ClockRun(name=item.name, last_run_at=now))
+        else:
+            claimed = db.session.query(ClockRun).filter(
+                ClockRun.name == item.name, ClockRun.last_run_at == run.last_run_at
+            ).update({"last_run_at": now}, synchronize_session=False)
+            if not claimed:
+                db.session.rollback()
+                continue
+        db.session.commit()
+        enqueue(item.task, kind=item.name, description=item.description, organization_id=None,
+                active_key=f"clock:{item.name}")
+        started.append(item.name)
+    return started
+
+
+def run_forever(poll_seconds: int = 30) -> None:  # pragma: no cover - the loop around tick()
+    while True:
+        tick()
+        time.sleep(poll_seconds)

@@ -1,0 +1,76 @@
+"""The one place that starts background work.
+
+With REDIS_URL, jobs go to RQ and a `worker` process runs them. Without it (the embedded default),
+each job runs in a thread of the web process, so a bare `make run` still works.
+"""
+import threading
+import uuid
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from light.extensions import db
+from light.jobs.models import Job
+
+
+class RQBackend:
+    def __init__(self, connection, queue_name: str):
+        from rq import Queue
+
+        self.queue = Queue(queue_name, connection=connection)
+
+    def submit(self, job_id: str, task: str, args: tuple) -> None:
+        self.queue.enqueue("light.jobs.runner.run", job_id, task, list(args), job_id=job_id,
+                           job_timeout=6 * 3600, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+
+
+class ThreadBackend:
+    def __init__(self, app):
+        self.app = app
+
+    def submit(self, job_id: str, task: str, args: tuple) -> None:
+        from light.jobs.runner import run
+
+        def target():
+            with self.app.app_context():
+                run(job_id, task, list(args))
+
+        threading.Thread(target=target, name=f"job-{job_id}", daemon=True).start()
+
+
+def init_jobs(app) -> None:
+    connection = app.config.get("REDIS_CONNECTION")
+    if connection is None and app.config.get("REDIS_URL"):
+        from redis import Redis
+
+        connection = Redis.from_url(app.config["REDIS_URL"])
+    if connection is not None:
+        app.extensions["light_jobs"] = RQBackend(connection, app.config["RQ_QUEUE"])
+    else:
+        app.extensions["light_jobs"] = ThreadBackend(app)
+
+
+def enqueue(task: str, *args, kind: str, description: str, organization_id: int | None,
+            active_key: str | None = None) -> Job:
+    """Start `task` (a dotted path to a function taking plain values) in the background.
+
+    With an active_key, a job already queued or running for the same key is returned instead of
+    starting a second one.
+    """
+    job = Job(id=uuid.uuid4().hex, organization_id=organization_id, kind=kind,
+              description=description, active_key=active_key)
+    db.session.add(job)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = Job.query.filter_by(active_key=active_key).first()
+        if existing is not None:
+            return existing
+        raise
+    current_app.extensions["light_jobs"].submit(job.id, task, args)
+    return job
+
+
+def active_job(active_key: str) -> Job | None:
+    return Job.query.filter_by(active_key=active_key).first()

@@ -1,0 +1,281 @@
+"""The /v1 API: authentication, Stripe-Account, idempotency, faults, and the reading endpoints."""
+import base64
+import json
+
+from flask import Blueprint, current_app, g, request
+
+from . import control, money
+from .payments import public
+from .state import KEY_FORM, Collection, mask_key
+from .wire import (StripeError, as_int, as_list, created_filter, json_response, list_object,
+                   missing, parse_params)
+
+bp = Blueprint("v1", __name__, url_prefix="/v1")
+
+PREFIX_KIND = {"ch": "charges", "re": "refunds", "po": "payouts", "dp": "disputes",
+               "txn": "balance_transactions", "cus": "customers", "pm": "payment_methods",
+               "pi": "payment_intents", "cs": "checkout_sessions", "evt": "events",
+               "we": "webhook_endpoints"}
+NAMES = {"charges": "charge", "refunds": "refund", "payouts": "payout", "disputes": "dispute",
+         "balance_transactions": "balance transaction", "customers": "customer",
+         "payment_methods": "PaymentMethod", "payment_intents": "payment_intent",
+         "checkout_sessions": "checkout.session", "events": "event",
+         "webhook_endpoints": "webhook endpoint"}
+
+
+def store():
+    return current_app.config["SANDBOX_STORE"]
+
+
+def _key_from_header():
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(credentials).decode().partition(":")[0]
+        except ValueError:
+            return ""
+    return ""
+
+
+def authenticate(secret):
+    """The ApiKey for `secret`, or the 401 Stripe would answer."""
+    if not secret:
+        raise StripeError(401, "You did not provide an API key. You need to provide your API key "
+                          "in the Authorization header, using Bearer auth (e.g. 'Authorization: "
+                          "Bearer YOUR_SECRET_KEY').")
+    if secret.startswith("pk_"):
+        raise StripeError(401, "This API call cannot be made with a publishable API key. Please "
+                          "use a secret API key. You can find a list of your API keys at "
+                          "https://dashboard.stripe.com/account/apikeys.")
+    if not KEY_FORM.match(secret):
+        raise StripeError(401, f"Invalid API Key provided: {mask_key(secret)}")
+    key = store().keys.get(secret)
+    if key is None:
+        key = store().key_for(secret)
+    if key.revoked:
+        raise StripeError(401, f"Expired API Key provided: {mask_key(secret)}", code="api_key_expired")
+    return key
+
+
+def _resource(path):
+    parts = path.split("/")[2:]  # "", "v1", resource, ...
+    if parts[:2] == ["checkout", "sessions"]:
+        return "checkout_sessions"
+    return parts[0] if parts else ""
+
+
+@bp.before_request
+def before_v1():
+    s = store()
+    fault = control.next_fault(s, request.path)
+    if fault:
+        raise fault
+    g.params = parse_params(list(request.args.items(multi=True))
+                            + list(request.form.items(multi=True)))
+    key = authenticate(_key_from_header())
+    account = s.accounts[key.account_id]
+    target = request.headers.get("Stripe-Account")
+    if target and target != account.id:
+        if not s.connected(account.id, target) or s.accounts[target].livemode != key.livemode:
+            raise StripeError(403, f"The provided key '{mask_key(key.secret)}' does not have access "
+                              f"to account '{target}' (or that account does not exist). "
+                              "Application access may have been revoked.", code="account_invalid")
+        account = s.accounts[target]
+    resource = _resource(request.path)
+    if resource in key.denied:
+        raise StripeError(403, f"The provided key '{mask_key(key.secret)}' does not have the "
+                          f"required permissions for this endpoint on account '{account.id}'. "
+                          f"Having the 'rak_{resource}_{'write' if request.method != 'GET' else 'read'}'"
+                          " permission would allow this request to continue.",
+                          code="permission_denied")
+    g.key, g.account = key, account
+    money.mature(s, account)
+    g.idempotency_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+    if g.idempotency_key:
+        fingerprint = json.dumps([request.method, request.path, g.params], sort_keys=True)
+        stored = account.idempotency.get(g.idempotency_key)
+        if stored is not None:
+            if stored[0] != fingerprint:
+                raise StripeError(400, "Keys for idempotent requests can only be used with the same "
+                                  "parameters they were first used with. Try using a key other than "
+                                  f"'{g.idempotency_key}' if you meant to execute a different "
+                                  "request.", type="idempotency_error")
+            return json_response(json.loads(stored[2]), stored[1],
+                                 {"Idempotent-Replayed": "true", "Original-Request": stored[3]})
+        g.fingerprint = fingerprint
+
+
+@bp.after_request
+def remember_idempotent(response):
+    fingerprint = getattr(g, "fingerprint", None)
+    if fingerprint and response.status_code != 429 and response.status_code < 500:
+        g.account.idempotency[g.idempotency_key] = (fingerprint, response.status_code,
+                                                    response.get_data(), g.request_id)
+        store().dirty = True
+    return response
+
+
+# -- helpers shared with collect.py -----------------------------------------------------------
+def find(account, id):
+    kind = PREFIX_KIND.get(str(id).split("_")[0])
+    return account[kind].get(id) if kind else None
+
+
+def get_or_404(kind, id):
+    obj = g.account[kind].get(id)
+    if obj is None:
+        raise missing(NAMES[kind], id)
+    return obj
+
+
+def expand(obj, paths):
+    """Replace ids by objects along `paths` like "source" or "data.source" (already stripped)."""
+    if not paths:
+        return obj
+    obj = dict(obj)
+    for path in paths:
+        field, _, rest = path.partition(".")
+        value = obj.get(field)
+        if isinstance(value, str):
+            found = find(g.account, value)
+            if found is not None:
+                obj[field] = public(found)
+                value = obj[field]
+        if rest and isinstance(value, dict):
+            obj[field] = expand(value, [rest])
+    return obj
+
+
+def render(obj, status=200):
+    return json_response(expand(public(obj), as_list(g.params, "expand")), status)
+
+
+def render_list(kind, *, match=None, allow_created=True, collection=None):
+    params = g.params
+    limit = as_int(params, "limit", default=10, minimum=1, maximum=100)
+    collection = g.account[kind] if collection is None else collection
+    objects, has_more = collection.page(
+        limit=limit, starting_after=params.get("starting_after") or None,
+        ending_before=params.get("ending_before") or None,
+        created=created_filter(params) if allow_created else None, match=match,
+        cursor_error=lambda id, param: missing(NAMES[kind], id, param))
+    paths = [p[5:] for p in as_list(params, "expand") if p.startswith("data.")]
+    data = [expand(public(obj), paths) for obj in objects]
+    return json_response(list_object(request.path, data, has_more))
+
+
+def _equals(params, *fields):
+    wanted = {f: params[f] for f in fields if params.get(f)}
+    if not wanted:
+        return None
+    return lambda obj: all(obj.get(f) == v for f, v in wanted.items())
+
+
+# -- reading ----------------------------------------------------------------------------------
+@bp.get("/account")
+def account():
+    return render(g.account.as_stripe())
+
+
+@bp.get("/accounts/<id>")
+def account_by_id(id):
+    s = store()
+    if id != g.account.id and not s.connected(g.account.id, id):
+        raise missing("account", id)
+    return json_response(s.accounts[id].as_stripe())
+
+
+@bp.get("/balance")
+def balance():
+    return json_response(money.balance_object(g.account))
+
+
+@bp.get("/balance_transactions")
+def balance_transactions():
+    params = g.params
+    payout_id = params.get("payout")
+    match = _equals(params, "type", "currency", "source")
+    if payout_id:
+        payout = g.account["payouts"].get(payout_id)
+        if payout is None:
+            raise missing("payout", payout_id, "payout")
+        if not payout["automatic"]:
+            raise StripeError(400, "Balance transaction history can only be filtered on automatic "
+                              "transfers, not manual.", param="payout")
+        return render_list("balance_transactions", match=match,
+                           collection=_payout_members(payout_id))
+    return render_list("balance_transactions", match=match)
+
+
+def _payout_members(payout_id):
+    """A throwaway ordered collection of the transactions one payout paid out."""
+    txns = g.account["balance_transactions"]
+    members = Collection()
+    keyed = sorted((txns.key_of[i], i) for i in g.account.payout_txns.get(payout_id, ()))
+    members.keys = [key for key, _ in keyed]
+    members.items = [txns.get(i) for _, i in keyed]
+    members.key_of = {i: key for key, i in keyed}
+    return members
+
+
+@bp.get("/balance_transactions/<id>")
+def balance_transaction(id):
+    return render(get_or_404("balance_transactions", id))
+
+
+@bp.get("/payouts")
+def payouts():
+    return render_list("payouts", match=_equals(g.params, "status"))
+
+
+@bp.get("/payouts/<id>")
+def payout(id):
+    return render(get_or_404("payouts", id))
+
+
+@bp.get("/charges")
+def charges():
+    return render_list("charges", match=_equals(g.params, "customer", "payment_intent"))
+
+
+@bp.get("/charges/<id>")
+def charge(id):
+    return render(get_or_404("charges", id))
+
+
+@bp.get("/refunds")
+def refunds():
+    return render_list("refunds", match=_equals(g.params, "charge", "payment_intent"))
+
+
+@bp.get("/refunds/<id>")
+def refund(id):
+    return render(get_or_404("refunds", id))
+
+
+@bp.get("/disputes")
+def disputes():
+    return render_list("disputes", match=_equals(g.params, "charge", "payment_intent"))
+
+
+@bp.get("/disputes/<id>")
+def dispute(id):
+    return render(get_or_404("disputes", id))
+
+
+@bp.get("/events")
+def events():
+    params = g.params
+    types = as_list(params, "types")
+    match = _equals(params, "type")
+    if types:
+        match = lambda obj: obj["type"] in types  # noqa: E731
+    return render_list("events", match=match)
+
+
+@bp.get("/events/<id>")
+def event(id):
+    return render(get_or_404("events", id))

@@ -1,0 +1,160 @@
+"""Events: recorded per account and delivered, signed like Stripe, from a background thread."""
+import collections
+import copy
+import heapq
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+import requests
+from flask import g, has_request_context
+
+from .state import API_VERSION
+
+# Captured in a dict so freezegun (which rewrites module-level time functions) cannot freeze the
+# delivery scheduler along with the clock a test is moving.
+_REAL = {"monotonic": time.monotonic}
+RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds between attempts; 4 attempts in all
+REORDER_WINDOW = 0.3  # out-of-order mode holds deliveries this long, then sends them reversed
+
+
+def emit(store, account, type, obj, *, platforms=None):
+    """Record an event on `account` and queue it for every endpoint that wants it.
+
+    `platforms` names platforms to notify even though the connection is already gone
+    (account.application.deauthorized).
+    """
+    event = {
+        "id": store.new_id("evt"), "object": "event", "api_version": API_VERSION,
+        "created": store.now(), "data": {"object": copy.deepcopy(obj)},
+        "livemode": account.livemode, "pending_webhooks": 0,
+        "request": {"id": None, "idempotency_key": None}, "type": type,
+    }
+    if has_request_context():
+        event["request"] = {"id": getattr(g, "request_id", None),
+                            "idempotency_key": getattr(g, "idempotency_key", None)}
+    notified = set(account.platforms) | set(platforms or ())
+    if notified:
+        event["account"] = account.id
+    account["events"].add(event, store.next_seq())
+    targets = endpoints_for(store, account, type, notified)
+    event["pending_webhooks"] = len(targets)
+    if store.dispatcher is not None and targets:
+        store.dispatcher.enqueue(event, targets)
+    return event
+
+
+def _wants(endpoint, type):
+    events = endpoint["enabled_events"]
+    return endpoint["status"] == "enabled" and ("*" in events or type in events)
+
+
+def endpoints_for(store, account, type, platforms):
+    targets = []
+    for endpoint in account["webhook_endpoints"].items:
+        if not endpoint["_connect"] and _wants(endpoint, type):
+            targets.append(endpoint)
+    for platform_id in sorted(platforms):
+        platform = store.accounts.get(platform_id)
+        if platform is None:
+            continue
+        for endpoint in platform["webhook_endpoints"].items:
+            if endpoint["_connect"] and _wants(endpoint, type):
+                targets.append(endpoint)
+    return [(endpoint["id"], endpoint["url"], endpoint["_secret"]) for endpoint in targets]
+
+
+def sign(body, secret, timestamp):
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class Dispatcher:
+    """Delivers queued events; retries non-2xx answers a few times with a short backoff."""
+
+    def __init__(self, store):
+        self.store = store
+        self.condition = threading.Condition()
+        self.queue = []  # heap of (due, seq, delivery)
+        self.held = []  # out-of-order mode: deliveries waiting to be sent reversed
+        self.held_since = None
+        self.counter = 0
+        self.log = collections.deque(maxlen=10_000)
+        self.session = requests.Session()
+        self.thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
+        self.thread.start()
+
+    def enqueue(self, event, targets):
+        body = json.dumps(event, indent=2).encode()
+        copies = 2 if self.store.delivery.get("duplicate") else 1
+        with self.condition:
+            for endpoint_id, url, secret in targets:
+                for _ in range(copies):
+                    delivery = {"event": event["id"], "type": event["type"], "endpoint": endpoint_id,
+                                "url": url, "secret": secret, "body": body, "attempt": 0}
+                    if self.store.delivery.get("out_of_order"):
+                        self.held.append(delivery)
+                        self.held_since = _REAL["monotonic"]()
+                    else:
+                        self._schedule(delivery, 0)
+            self.condition.notify()
+
+    def flush(self):
+        """Release held deliveries, newest first."""
+        with self.condition:
+            for delivery in reversed(self.held):
+                self._schedule(delivery, 0)
+            self.held = []
+            self.held_since = None
+            self.condition.notify()
+
+    def _schedule(self, delivery, delay):
+        self.counter += 1
+        heapq.heappush(self.queue, (_REAL["monotonic"]() + delay, self.counter, delivery))
+
+    def pending(self):
+        with self.condition:
+            return len(self.queue) + len(self.held)
+
+    def _next(self):
+        with self.condition:
+            while True:
+                now = _REAL["monotonic"]()
+                if self.held and now - self.held_since >= REORDER_WINDOW:
+                    for delivery in reversed(self.held):
+                        self._schedule(delivery, 0)
+                    self.held, self.held_since = [], None
+                if self.queue and self.queue[0][0] <= now:
+                    return heapq.heappop(self.queue)[2]
+                waits = [0.5]
+                if self.queue:
+                    waits.append(self.queue[0][0] - now)
+                if self.held:
+                    waits.append(self.held_since + REORDER_WINDOW - now)
+                self.condition.wait(max(0.005, min(waits)))
+
+    def _run(self):
+        while True:
+            delivery = self._next()
+            status, error = self._send(delivery)
+            delivery["attempt"] += 1
+            self.log.append({"event": delivery["event"], "type": delivery["type"],
+                             "endpoint": delivery["endpoint"], "url": delivery["url"],
+                             "attempt": delivery["attempt"], "status": status, "error": error})
+            if not (status and 200 <= status < 300) and delivery["attempt"] <= len(RETRY_DELAYS):
+                with self.condition:
+                    self._schedule(delivery, RETRY_DELAYS[delivery["attempt"] - 1])
+
+    def _send(self, delivery):
+        timestamp = int(time.time())
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                   "Stripe-Signature": sign(delivery["body"], delivery["secret"], timestamp)}
+        try:
+            response = self.session.post(delivery["url"], data=delivery["body"], headers=headers,
+                                         timeout=5, allow_redirects=False)
+            return response.status_code, None
+        except requests.RequestException as exc:
+            return None, type(exc).__name__

@@ -1,0 +1,222 @@
+"""Money movement in Stripe's shapes: fees, balance transactions, balances, payouts, disputes.
+
+Integer minor units only. The card fee is 2.9% + 30 minor units, rounded half up:
+`(amount * 29 + 500) // 1000 + 30`, whatever the currency (so 30 JPY, 0.030 KWD); a dispute costs
+1500 minor units. Charges become available two days after they are created; refunds, disputes
+and payouts hit the available balance at once. Pending funds turn available lazily, whenever an
+account is read, against time.time() (plus the control clock offset).
+"""
+import heapq
+
+from .events import emit
+
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+AVAILABILITY_DELAY = 2 * 86400
+DISPUTE_FEE = 1500
+
+
+def decimals(currency):
+    currency = currency.lower()
+    if currency in ZERO_DECIMAL:
+        return 0
+    return 3 if currency in THREE_DECIMAL else 2
+
+
+def format_amount(amount, currency):
+    """123456 minor units of "usd" -> "1,234.56 USD"; 1500 "jpy" -> "1,500 JPY". Integers only."""
+    places = decimals(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10 ** places)
+    text = f"{whole:,}" + (f".{fraction:0{places}d}" if places else "")
+    return f"{sign}{text} {currency.upper()}"
+
+
+def card_fee(amount):
+    return (amount * 29 + 500) // 1000 + 30
+
+
+def _fee_details(fee, currency, description="Stripe processing fees"):
+    if not fee:
+        return []
+    return [{"amount": fee, "application": None, "currency": currency,
+             "description": description, "type": "stripe_fee"}]
+
+
+def new_transaction(store, account, *, amount, currency, type, reporting_category, source,
+                    description, fee=0, fee_description="Stripe processing fees",
+                    available_on=None, created=None):
+    """Build, book and return a balance transaction."""
+    created = store.now() if created is None else created
+    available_on = created if available_on is None else available_on
+    txn = {
+        "id": store.new_id("txn"), "object": "balance_transaction", "amount": amount,
+        "available_on": available_on, "balance_type": "payments", "created": created,
+        "currency": currency, "description": description, "exchange_rate": None, "fee": fee,
+        "fee_details": _fee_details(fee, currency, fee_description), "net": amount - fee,
+        "reporting_category": reporting_category, "source": source, "status": "pending",
+        "type": type,
+    }
+    seq = store.next_seq()
+    account["balance_transactions"].add(txn, seq)
+    book(account, txn, seq, store.now())
+    return txn
+
+
+def book(account, txn, seq, now):
+    """Add a transaction to the balance: available now, or pending until available_on."""
+    totals = account.balance.setdefault(txn["currency"], {"available": 0, "pending": 0})
+    if txn["available_on"] <= now:
+        txn["status"] = "available"
+        totals["available"] += txn["net"]
+        if txn["type"] != "payout":
+            account.unswept.setdefault(txn["currency"], []).append(txn["id"])
+    else:
+        txn["status"] = "pending"
+        totals["pending"] += txn["net"]
+        heapq.heappush(account.pending_heap, (txn["available_on"], seq, txn["id"]))
+
+
+def mature(store, account):
+    """Move every pending transaction whose available_on has passed to the available balance."""
+    now = store.now()
+    heap = account.pending_heap
+    if not heap or heap[0][0] > now:
+        return
+    txns = account["balance_transactions"]
+    while heap and heap[0][0] <= now:
+        _, _, txn_id = heapq.heappop(heap)
+        txn = txns.get(txn_id)
+        if txn is None or txn["status"] != "pending":
+            continue
+        txn["status"] = "available"
+        totals = account.balance[txn["currency"]]
+        totals["pending"] -= txn["net"]
+        totals["available"] += txn["net"]
+        account.unswept.setdefault(txn["currency"], []).append(txn_id)
+    emit(store, account, "balance.available", balance_object(account))
+
+
+def balance_object(account):
+    currencies = sorted(account.balance) or [account.default_currency]
+
+    def entries(kind):
+        return [{"amount": account.balance.get(c, {}).get(kind, 0), "currency": c,
+                 "source_types": {"card": account.balance.get(c, {}).get(kind, 0)}}
+                for c in currencies]
+
+    return {"object": "balance", "available": entries("available"),
+            "connect_reserved": [{"amount": 0, "currency": c} for c in currencies],
+            "livemode": account.livemode, "pending": entries("pending")}
+
+
+def charge_transaction(store, account, charge, created=None):
+    amount = charge["amount"]
+    created = store.now() if created is None else created
+    txn = new_transaction(store, account, amount=amount, currency=charge["currency"], type="charge",
+                          reporting_category="charge", source=charge["id"],
+                          description=charge["description"], fee=card_fee(amount),
+                          available_on=created + AVAILABILITY_DELAY, created=created)
+    charge["balance_transaction"] = txn["id"]
+    return txn
+
+
+def refund_transaction(store, account, refund, description="REFUND FOR CHARGE"):
+    txn = new_transaction(store, account, amount=-refund["amount"], currency=refund["currency"],
+                          type="refund", reporting_category="refund", source=refund["id"],
+                          description=description, created=refund["created"])
+    refund["balance_transaction"] = txn["id"]
+    return txn
+
+
+def create_dispute(store, account, charge, *, amount=None, reason="fraudulent"):
+    amount = charge["amount"] - charge["amount_refunded"] if amount is None else amount
+    dispute = {
+        "id": store.new_id("dp"), "object": "dispute", "amount": amount,
+        "balance_transactions": [], "charge": charge["id"], "created": store.now(),
+        "currency": charge["currency"], "evidence_details": {"due_by": store.now() + 7 * 86400},
+        "is_charge_refundable": False, "livemode": account.livemode, "metadata": {},
+        "payment_intent": charge.get("payment_intent"), "reason": reason,
+        "status": "needs_response",
+    }
+    account["disputes"].add(dispute, store.next_seq())
+    txn = new_transaction(store, account, amount=-amount, currency=charge["currency"],
+                          type="adjustment", reporting_category="dispute", source=dispute["id"],
+                          description=f"Chargeback withdrawal for {charge['id']}",
+                          fee=DISPUTE_FEE, fee_description="Dispute fee")
+    dispute["balance_transactions"] = [dict(txn)]
+    charge["disputed"] = True
+    emit(store, account, "charge.dispute.created", dispute)
+    return dispute
+
+
+def payout_object(store, account, *, amount, currency, created, automatic=True):
+    return {
+        "id": store.new_id("po"), "object": "payout", "amount": amount,
+        "application_fee": None, "application_fee_amount": None,
+        "arrival_date": created + AVAILABILITY_DELAY, "automatic": automatic,
+        "balance_transaction": None, "created": created, "currency": currency,
+        "description": "STRIPE PAYOUT", "destination": f"ba_{account.id[5:]}",
+        "failure_balance_transaction": None, "failure_code": None, "failure_message": None,
+        "livemode": account.livemode, "metadata": {}, "method": "standard",
+        "original_payout": None, "reconciliation_status": "in_progress", "reversed_by": None,
+        "source_type": "card", "statement_descriptor": None, "status": "pending",
+        "type": "bank_account",
+    }
+
+
+def sweep_payouts(store, account, currencies=None):
+    """Pay out the whole available balance of each currency; returns the new payouts.
+
+    Every swept transaction gets linked to its payout, so the payout's transactions plus its own
+    negative `payout` transaction sum to zero.
+    """
+    mature(store, account)
+    payouts = []
+    for currency in sorted(account.unswept):
+        if currencies and currency not in currencies:
+            continue
+        txn_ids = account.unswept[currency]
+        txns = [account["balance_transactions"].get(i) for i in txn_ids]
+        total = sum(txn["net"] for txn in txns)
+        if not txns or total <= 0:
+            continue
+        payout = payout_object(store, account, amount=total, currency=currency, created=store.now())
+        account["payouts"].add(payout, store.next_seq())
+        payout_txn = new_transaction(store, account, amount=-total, currency=currency,
+                                     type="payout", reporting_category="payout",
+                                     source=payout["id"], description="STRIPE PAYOUT")
+        payout["balance_transaction"] = payout_txn["id"]
+        account.payout_txns[payout["id"]] = txn_ids + [payout_txn["id"]]
+        account.unswept[currency] = []
+        payouts.append(payout)
+        emit(store, account, "payout.created", payout)
+    return payouts
+
+
+PAYOUT_STEPS = {"pending": "in_transit", "in_transit": "paid"}
+
+
+def advance_payout(store, account, payout, to=None):
+    """Move a payout along pending -> in_transit -> paid (or to `failed`), emitting events."""
+    target = to or PAYOUT_STEPS.get(payout["status"])
+    if target is None or target == payout["status"]:
+        return payout
+    if target == "paid" and payout["status"] == "pending":
+        advance_payout(store, account, payout, "in_transit")
+    payout["status"] = target
+    emit(store, account, "payout.updated", payout)
+    if target == "paid":
+        payout["reconciliation_status"] = "completed"
+        emit(store, account, "payout.paid", payout)
+        emit(store, account, "payout.reconciliation_completed", payout)
+    elif target == "failed":
+        txn = new_transaction(store, account, amount=payout["amount"], currency=payout["currency"],
+                              type="payout_failure", reporting_category="payout_reversal",
+                              source=payout["id"], description="Payout failure")
+        payout["failure_balance_transaction"] = txn["id"]
+        payout["failure_code"] = "account_closed"
+        payout["failure_message"] = "The bank account has been closed."
+        payout["reconciliation_status"] = "not_applicable"
+        emit(store, account, "payout.failed", payout)
+    return payout

@@ -1,0 +1,158 @@
+"""Generating history straight into the store (no HTTP, no events): 100,000 balance
+transactions take a few seconds.
+
+The timeline is simulated in order: charges (fee 2.9% + 30, available two days later), some
+refunds and disputes, and a payout per currency every `payout_every_days` that sweeps what was
+available by then, so `?payout=po_…` breakdowns sum to zero like the real thing.
+"""
+import heapq
+import random
+
+from . import money, payments
+
+AMOUNTS = {"jpy": (300, 60_000), "krw": (3_000, 600_000), "kwd": (1_000, 150_000),
+           "bhd": (1_000, 150_000)}
+NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov",
+         "Donald Knuth", "Margaret Hamilton", "Ken Thompson", "Frances Allen", "John Backus")
+
+
+def seed_account(store, account, *, balance_transactions=1000, months=3, currencies=("usd",),
+                 customers=10, refund_every=12, dispute_every=250, payout_every_days=7,
+                 seed=0, start=None, end=None):
+    """Add about `balance_transactions` transactions (exactly, unless it is tiny) to `account`."""
+    rng = random.Random(seed)
+    end = store.now() if end is None else end
+    start = end - months * 30 * 86400 if start is None else start
+    currencies = [c.lower() for c in currencies]
+    people = []
+    for i in range(max(customers, 1)):
+        name = NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
+        customer = payments.new_customer(store, account, name=name, created=start,
+                                         email=f"{name.lower().replace(' ', '.')}@example.com")
+        people.append(customer)
+    step = max(payout_every_days, 1) * 86400
+    payout_times = list(range(start + step, end, step))
+    target = max(balance_transactions - len(payout_times) * len(currencies), 0)
+    times = sorted(rng.randint(start, end) for _ in range(target))
+    timeline = [(t, 1, None) for t in times] + [(t, 0, c) for t in payout_times for c in currencies]
+    timeline.sort(key=lambda entry: (entry[0], entry[1]))
+
+    out = {kind: [] for kind in ("balance_transactions", "charges", "refunds", "disputes", "payouts")}
+    waiting = {c: [] for c in currencies}  # not yet paid out: [(available_on, txn)]
+    recent = {c: [] for c in currencies}  # charges that can still be refunded or disputed
+
+    def keep(kind, obj):
+        out[kind].append(((obj["created"], store.next_seq()), obj))
+
+    def txn(amount, currency, type, category, source, description, created, fee=0,
+            available_on=None, fee_description="Stripe processing fees"):
+        record = {"id": store.new_id("txn"), "object": "balance_transaction", "amount": amount,
+                  "available_on": created if available_on is None else available_on,
+                  "balance_type": "payments", "created": created, "currency": currency,
+                  "description": description, "exchange_rate": None, "fee": fee,
+                  "fee_details": money._fee_details(fee, currency, fee_description),
+                  "net": amount - fee, "reporting_category": category, "source": source,
+                  "status": "available", "type": type}
+        keep("balance_transactions", record)
+        if type != "payout":
+            waiting[currency].append((record["available_on"], record))
+        return record
+
+    for created, is_item, payout_currency in timeline:
+        if not is_item:
+            _payout(store, account, payout_currency, created, end, waiting, txn, keep)
+            continue
+        currency = rng.choice(currencies)
+        charges = recent[currency]
+        roll = rng.random()
+        if charges and refund_every and roll < 1 / refund_every:
+            charge = charges.pop(rng.randrange(len(charges)))
+            amount = charge["amount"] if rng.random() < 0.7 else max(charge["amount"] // 2, 1)
+            refund = {"id": store.new_id("re"), "object": "refund", "amount": amount,
+                      "balance_transaction": None, "charge": charge["id"], "created": created,
+                      "currency": currency, "destination_details": {"card": {"type": "refund"},
+                                                                    "type": "card"},
+                      "metadata": {}, "payment_intent": None, "reason": "requested_by_customer",
+                      "receipt_number": None, "source_transfer_reversal": None,
+                      "status": "succeeded", "transfer_reversal": None}
+            refund["balance_transaction"] = txn(-amount, currency, "refund", "refund", refund["id"],
+                                                "REFUND FOR CHARGE", created)["id"]
+            charge["amount_refunded"] = amount
+            charge["refunded"] = amount == charge["amount"]
+            keep("refunds", refund)
+        elif charges and dispute_every and roll > 1 - 1 / dispute_every:
+            charge = charges.pop(rng.randrange(len(charges)))
+            dispute = {"id": store.new_id("dp"), "object": "dispute", "amount": charge["amount"],
+                       "charge": charge["id"], "created": created, "currency": currency,
+                       "livemode": account.livemode, "metadata": {}, "payment_intent": None,
+                       "reason": "fraudulent", "status": "needs_response",
+                       "is_charge_refundable": False, "balance_transactions": []}
+            record = txn(-charge["amount"], currency, "adjustment", "dispute", dispute["id"],
+                         f"Chargeback withdrawal for {charge['id']}", created,
+                         fee=money.DISPUTE_FEE, fee_description="Dispute fee")
+            dispute["balance_transactions"] = [dict(record)]
+            charge["disputed"] = True
+            keep("disputes", dispute)
+        else:
+            low, high = AMOUNTS.get(currency, (500, 50_000))
+            amount = rng.randint(low, high)
+            if currency in money.THREE_DECIMAL:
+                amount -= amount % 10
+            person = rng.choice(people)
+            charge = payments.new_charge(store, account, amount=amount, currency=currency,
+                                         customer=person["id"], pm=None, payment_intent=None,
+                                         description=f"Order for {person['name']}", metadata={},
+                                         created=created)
+            charge["billing_details"]["name"] = person["name"]
+            charge["balance_transaction"] = txn(
+                amount, currency, "charge", "charge", charge["id"], charge["description"],
+                created, fee=money.card_fee(amount),
+                available_on=created + money.AVAILABILITY_DELAY)["id"]
+            keep("charges", charge)
+            charges.append(charge)
+            if len(charges) > 200:
+                charges.pop(0)
+
+    account["customers"].add_many([((c["created"], store.next_seq()), c) for c in people])
+    for kind, keyed in out.items():
+        account[kind].add_many(keyed)
+    # What was never paid out is available or still pending, as of now.
+    now = store.now()
+    key_of = account["balance_transactions"].key_of
+    for currency, entries in waiting.items():
+        totals = account.balance.setdefault(currency, {"available": 0, "pending": 0})
+        for available_on, record in entries:
+            if available_on <= now:
+                totals["available"] += record["net"]
+                account.unswept.setdefault(currency, []).append(record["id"])
+            else:
+                record["status"] = "pending"
+                totals["pending"] += record["net"]
+                heapq.heappush(account.pending_heap,
+                               (available_on, key_of[record["id"]][1], record["id"]))
+    store.dirty = True
+    return {kind: len(keyed) for kind, keyed in out.items()} | {"customers": len(people)}
+
+
+def _payout(store, account, currency, created, end, waiting, txn, keep):
+    swept = [record for available_on, record in waiting[currency] if available_on <= created]
+    total = sum(record["net"] for record in swept)
+    if not swept or total <= 0:
+        return
+    waiting[currency] = [(a, r) for a, r in waiting[currency] if a > created]
+    payout = money.payout_object(store, account, amount=total, currency=currency, created=created)
+    if payout["arrival_date"] <= end:
+        payout.update(status="paid", reconciliation_status="completed")
+    else:
+        payout["status"] = "in_transit"
+    record = txn(-total, currency, "payout", "payout", payout["id"], "STRIPE PAYOUT", created)
+    payout["balance_transaction"] = record["id"]
+    account.payout_txns[payout["id"]] = [r["id"] for r in swept] + [record["id"]]
+    keep("payouts", payout)
+
+
+def demo(store, account):
+    """A small believable history for an account connected through the OAuth page."""
+    seed_account(store, account, balance_transactions=40, months=2,
+                 currencies=("usd", "eur", "jpy"), customers=6, refund_every=8,
+                 dispute_every=0, payout_every_days=14, seed=len(store.accounts))

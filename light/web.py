@@ -1,0 +1,58 @@
+"""Helpers every blueprint's routes share: page-or-fragment rendering, redirects, roles, tenancy."""
+from functools import wraps
+
+from flask import abort, make_response, redirect, render_template, request
+from flask_login import current_user, login_required
+
+from light.extensions import db
+
+
+def wants_fragment() -> bool:
+    """A targeted htmx request gets only the fragment. Boosted navigation and history restores
+    replace the whole body, so they get the full page, as does any normal request."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not (htmx.boosted or htmx.history_restore_request)
+
+
+def render(page: str, fragment: str | None = None, *, status: int = 200, **context):
+    """The ONE place that decides full page vs fragment."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def redirect_to(url: str):
+    """After a successful write: 303 for a normal post, HX-Redirect for htmx."""
+    if getattr(request, "htmx", None) and not request.htmx.boosted:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def owner_required(view):
+    """Only owners change Settings; members may look."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_owner:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def scoped(model):
+    """Every organization-owned query starts here, so nothing leaks across organizations."""
+    return db.session.query(model).filter(model.organization_id == current_user.organization_id)
+
+
+def get_scoped_or_404(model, ident):
+    obj = scoped(model).filter(model.id == ident).one_or_none()
+    if obj is None:
+        abort(404)
+    return obj

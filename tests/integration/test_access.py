@@ -1,0 +1,64 @@
+"""Every non-public URL needs a login, and every organization-owned URL answers 404 to another
+organization. New routes are picked up from the URL map, so a forgotten guard fails here."""
+import importlib
+import pkgutil
+
+import pytest
+
+from light import create_app
+import tests.fixtures.owned as owned_pkg
+
+# Endpoints anyone may reach: the customer's pay page, webhooks, sign-up and log-in.
+PUBLIC_PREFIXES = ("static", "auth.signup", "auth.login", "auth.logout", "auth.accept", "home.healthz",
+                   "home.index", "webhooks.", "pay.", "banking.oauth_callback")
+
+
+def _owned_registry() -> dict:
+    registry = {}
+    for info in pkgutil.iter_modules(owned_pkg.__path__):
+        registry.update(importlib.import_module(f"{owned_pkg.__name__}.{info.name}").OWNED)
+    return registry
+
+
+def _rules():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(PUBLIC_PREFIXES):
+            yield rule
+
+
+def _sample_url(rule) -> str:
+    values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x1"
+              for arg in rule.arguments}
+    return rule.build(values)[1]
+
+
+PROTECTED = sorted({(r.endpoint, _sample_url(r), "GET" if "GET" in r.methods else sorted(r.methods - {"OPTIONS"})[0])
+                    for r in _rules()})
+
+
+@pytest.mark.parametrize("endpoint, url, method", PROTECTED, ids=[p[0] for p in PROTECTED])
+def test_every_non_public_url_requires_login(client, endpoint, url, method):
+    response = client.open(url, method=method)
+    assert response.status_code in (302, 401), f"{endpoint} answered {response.status_code}"
+    if response.status_code == 302:
+        assert "/login" in response.headers["Location"]
+
+
+OWNED = _owned_registry()
+
+
+def test_every_organization_owned_url_is_in_the_tenancy_registry():
+    with_ids = {r.endpoint for r in _rules() if r.arguments and "GET" in r.methods}
+    missing = with_ids - set(OWNED)
+    assert not missing, f"add these endpoints to tests/fixtures/owned/: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(OWNED))
+def test_another_organizations_object_answers_404(client, auth, endpoint):
+    owner_a = auth.create_owner(organization="Org A")
+    url = OWNED[endpoint](owner_a)
+    auth.login(owner_a)
+    assert client.get(url).status_code == 200, "the owner's own object must be reachable"
+    auth.login(auth.create_owner(organization="Org B"))
+    assert client.get(url).status_code == 404

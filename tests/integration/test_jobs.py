@@ -1,0 +1,105 @@
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from light.extensions import db
+from light.jobs import enqueue
+from light.jobs.models import ClockRun, Job
+
+
+def test_a_job_runs_on_an_rq_worker_and_records_progress(app, auth, run_jobs):
+    owner = auth.create_owner()
+    job = enqueue("tests.jobs_tasks.count_to", 4, kind="count", description="Counting", organization_id=owner.organization_id)
+    assert db.session.get(Job, job.id).status == "queued"
+    run_jobs()
+    db.session.expire_all()
+    done = db.session.get(Job, job.id)
+    assert (done.status, done.progress, done.message) == ("finished", 100, "counted to 4")
+    assert done.active_key is None
+
+
+def test_a_failing_job_is_recorded_with_its_error(app, auth, run_jobs):
+    app.config["JOBS_RERAISE"] = False
+    owner = auth.create_owner()
+    job = enqueue("tests.jobs_tasks.explode", "no stripe today", kind="x", description="Exploding",
+                  organization_id=owner.organization_id)
+    run_jobs()
+    db.session.expire_all()
+    failed = db.session.get(Job, job.id)
+    assert failed.status == "failed" and "no stripe today" in failed.error
+
+
+def test_a_second_job_for_the_same_thing_is_not_started_while_one_is_active(app, auth):
+    owner = auth.create_owner()
+    first = enqueue("tests.jobs_tasks.count_to", 1, kind="sync", description="Sync", organization_id=owner.organization_id,
+                    active_key="sync:1")
+    second = enqueue("tests.jobs_tasks.count_to", 1, kind="sync", description="Sync", organization_id=owner.organization_id,
+                     active_key="sync:1")
+    assert first.id == second.id
+    assert db.session.query(Job).count() == 1
+    queue = app.extensions["light_jobs"].queue
+    assert queue.count == 1
+
+
+def test_the_progress_fragment_polls_while_running_and_stops_when_done(client, auth, run_jobs):
+    owner = auth.login()
+    job = enqueue("tests.jobs_tasks.count_to", 2, kind="count", description="Counting", organization_id=owner.organization_id)
+    running = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="load delay:1s"' in running and "<progress" in running
+    run_jobs()
+    done = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-trigger" not in done and "done" in done
+
+
+def test_without_redis_jobs_run_in_a_thread_of_the_web_process(database_url, auth):
+    from light import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(database_url, REDIS_CONNECTION=None, REDIS_URL=None))
+    with app.app_context():
+        owner = auth.create_owner()
+        job = enqueue("tests.jobs_tasks.count_to", 3, kind="count", description="Counting", organization_id=owner.organization_id)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            db.session.expire_all()
+            if db.session.get(Job, job.id).status == "finished":
+                break
+            time.sleep(0.05)
+        assert db.session.get(Job, job.id).status == "finished"
+
+
+def test_the_clock_enqueues_a_periodic_task_once_per_interval(app):
+    from freezegun import freeze_time
+
+    from light.jobs import clock
+
+    clock.periodic("test-count", "tests.jobs_tasks.count_to", "TEST_INTERVAL", "Test counting")
+    app.config["TEST_INTERVAL"] = 10
+    try:
+        with freeze_time("2026-11-25 12:00:00"):
+            assert clock.tick() == ["test-count"]
+            assert clock.tick() == []  # a second clock in the same minute
+        with freeze_time("2026-11-25 12:09:00"):
+            assert clock.tick() == []
+        with freeze_time("2026-11-25 12:10:00"):
+            db.session.query(Job).update({"active_key": None})
+            db.session.commit()
+            assert clock.tick() == ["test-count"]
+        assert db.session.get(ClockRun, "test-count") is not None
+    finally:
+        clock.PERIODIC[:] = [p for p in clock.PERIODIC if p.name != "test-count"]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL) for a separate worker process")
+def test_the_procfile_worker_command_runs_a_job(app, auth, database_url):
+    owner = auth.create_owner()
+    job = enqueue("tests.jobs_tasks.count_to", 2, kind="count", description="Counting", organization_id=owner.organization_id)
+    env = {**os.environ, "DATABASE_URL": database_url, "LIGHT_ENCRYPTION_KEY": app.config["LIGHT_ENCRYPTION_KEY"],
+           "SECRET_KEY": "x", "PYTHONPATH": os.getcwd()}
+    subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", os.environ["REDIS_URL"],
+                    app.config["RQ_QUEUE"]], env=env, check=True, timeout=120, capture_output=True)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "finished"

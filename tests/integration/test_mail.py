@@ -1,0 +1,37 @@
+from light import mail
+from light.extensions import db
+from light.mail.models import OutboxMessage
+
+
+def test_mail_is_delivered_to_a_real_smtp_server(app, smtp_server, auth):
+    owner = auth.create_owner()
+    app.config["SMTP_URL"] = smtp_server.url
+    record = mail.send(organization_id=owner.organization_id, to="c@example.com", subject="Your receipt",
+                       text="Thanks for paying INV-0001.")
+    assert record.status == "sent"
+    [received] = smtp_server.to("c@example.com")
+    assert received["Subject"] == "Your receipt"
+    assert "INV-0001" in smtp_server.text(received)
+
+
+def test_without_smtp_messages_are_kept_in_the_outbox_and_shown(client, auth):
+    owner = auth.login()
+    mail.send(organization_id=owner.organization_id, to="c@example.com", subject="Kept for you", text="Body")
+    assert db.session.query(OutboxMessage).one().status == "kept"
+    page = client.get("/settings/outbox").get_data(as_text=True)
+    assert "Kept for you" in page and "No mail server is configured" in page
+
+
+def test_an_unreachable_smtp_server_marks_the_message_failed_without_raising(app, auth):
+    owner = auth.create_owner()
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:1?timeout=2"
+    record = mail.send(organization_id=owner.organization_id, to="c@example.com", subject="S", text="B")
+    assert record.status == "failed" and record.error
+
+
+def test_invitations_reach_a_real_smtp_server(app, client, auth, smtp_server):
+    app.config["SMTP_URL"] = smtp_server.url
+    auth.login()
+    client.post("/settings/team/invitations", data={"email": "new@example.com"})
+    [received] = smtp_server.to("new@example.com")
+    assert "/invite/" in smtp_server.text(received)
