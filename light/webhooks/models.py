@@ -1,0 +1,21 @@
+from light.auth.models import utcnow
+from light.extensions import db
+
+
+class StripeEvent(db.Model):
+    """Each Stripe event Light received, once: the primary key is Stripe's event id, so a
+    duplicate delivery finds its row and changes nothing."""
+
+    __tablename__ = "stripe_events"
+    id = db.Column(db.String(255), primary_key=True)
+    # Which endpoint it came to: "connect" (the bank feed) or "integration:<id>" (payments).
+    endpoint = db.Column(db.String(40), nullable=False)
+    organization_id = db.Column(db.Integer, db.ForeignKey("organizations.id"), index=True)
+    account = db.Column(db.String(255), index=True)  # acct_… for Connect events
+    type = db.Column(db.String(100), nullable=False)
+    livemode = db.Column(db.Boolean, nullable=False, default=False)
+    created = db.Column(db.Integer, nullable=False)  # Stripe's unix time: the order events happened
+    payload = db.Column(db.JSON, nullable=False)
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    processed_at = db.Column(db.DateTime)
+    error = db.Column(db.Text)

@@ -1,0 +1,42 @@
+"""Stripe's webhook endpoints. Public (Stripe signs, not the user), so CSRF-exempt; every body
+is verified before anything is written."""
+from flask import current_app, request
+
+from light.extensions import csrf
+from light.webhooks import bp, services
+
+
+def _answer(status: int, message: str):
+    return {"received": status == 200, "message": message}, status
+
+
+@bp.route("/stripe/connect", methods=["POST"])
+@csrf.exempt
+def stripe_connect():
+    """Events of connected Stripe Accounts (the bank feed), signed with the platform's secret."""
+    secrets = [s for s in (current_app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET"),) if s]
+    secrets += _registered_connect_secrets()
+    return _receive(secrets, endpoint="connect", organization_id=None)
+
+
+def _registered_connect_secrets() -> list[str]:
+    # The bank feed area may register Light's Connect endpoint itself and keep its secret.
+    hook = current_app.extensions.get("light_connect_webhook_secrets")
+    return list(hook()) if hook else []
+
+
+def _receive(secrets, *, endpoint, organization_id):
+    if not secrets:
+        return _answer(400, "No signing secret is configured for this endpoint.")
+    try:
+        _, is_new = services.receive(payload=request.get_data(), signature=request.headers.get("Stripe-Signature", ""),
+                                     secrets=secrets, endpoint=endpoint, organization_id=organization_id)
+    except services.BadSignature:
+        return _answer(400, "Invalid signature.")
+    return _answer(200, "recorded" if is_new else "duplicate")
+
+
+# Payment webhooks (one endpoint per organization's Stripe integration) are added by the
+# integrations area through receive_for_integration below.
+def receive_for_integration(secrets, organization_id, integration_id):
+    return _receive(secrets, endpoint=f"integration:{integration_id}", organization_id=organization_id)

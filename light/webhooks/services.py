@@ -1,0 +1,62 @@
+"""Receiving Stripe webhooks: verify, record once, answer fast, work in a job."""
+from sqlalchemy.exc import IntegrityError
+
+from light.auth.models import utcnow
+from light.extensions import db
+from light.jobs import enqueue
+from light.webhooks.dispatch import handlers_for
+from light.webhooks.models import StripeEvent
+
+
+class BadSignature(Exception):
+    pass
+
+
+def receive(*, payload: bytes, signature: str, secrets: list[str], endpoint: str,
+            organization_id: int | None) -> tuple[StripeEvent | None, bool]:
+    """Returns (event, is_new). Raises BadSignature, having written nothing, unless one of the
+    endpoint's secrets signed this exact payload."""
+    from light.stripe_gateway import SignatureInvalid, StripeGateway
+
+    event = None
+    for secret in secrets:
+        try:
+            event = StripeGateway.parse_event(payload, signature or "", secret)
+            break
+        except SignatureInvalid:
+            continue
+    if event is None:
+        raise BadSignature()
+    existing = db.session.get(StripeEvent, event.id)
+    if existing is not None:
+        return existing, False
+    record = StripeEvent(id=event.id, endpoint=endpoint, organization_id=organization_id, account=event.account,
+                         type=event.type, livemode=event.livemode, created=event.created,
+                         payload=event.object)
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event, delivered twice at once
+        db.session.rollback()
+        return db.session.get(StripeEvent, event.id), False
+    if handlers_for(endpoint, event.type):
+        enqueue("light.webhooks.services.process", event.id, kind="stripe_event",
+                description=f"Stripe event {event.type}", organization_id=organization_id,
+                active_key=f"stripe_event:{event.id}")
+    else:
+        record.processed_at = utcnow()
+        db.session.commit()
+    return record, True
+
+
+def process(event_id: str) -> str:
+    """The job: run every handler for the event, once."""
+    record = db.session.get(StripeEvent, event_id)
+    if record is None or record.processed_at is not None:
+        return "already processed"
+    for handler in handlers_for(record.endpoint, record.type):
+        handler(record)
+    record.processed_at = utcnow()
+    record.error = None
+    db.session.commit()
+    return f"processed {record.type}"
