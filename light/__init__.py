@@ -67,9 +67,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from light import auth, banking, contracts, home, integrations, invoices, jobs, settings, webhooks, workflows
+    from light import (auth, banking, contracts, customers, home, integrations, invoices, jobs, pay, settings,
+                       webhooks, workflows)
 
-    for module in (home, auth, jobs, banking, invoices, contracts, settings, integrations, workflows, webhooks):
+    for module in (home, auth, jobs, banking, customers, invoices, contracts, settings, integrations, workflows,
+                   webhooks, pay):
         app.register_blueprint(module.bp)
 
 

@@ -36,7 +36,14 @@ def _receive(secrets, *, endpoint, organization_id):
     return _answer(200, "recorded" if is_new else "duplicate")
 
 
-# Payment webhooks (one endpoint per organization's Stripe integration) are added by the
-# integrations area through receive_for_integration below.
-def receive_for_integration(secrets, organization_id, integration_id):
+@bp.route("/stripe/integrations/<int:integration_id>", methods=["POST"])
+@csrf.exempt
+def stripe_integration(integration_id):
+    """Payment events of one organization's Stripe integration, signed with that endpoint's secret."""
+    from light.integrations.services import webhook_secrets_for
+
+    found = webhook_secrets_for(integration_id)  # (organization_id, [secrets]) or None
+    if found is None:
+        return _answer(404, "No such integration.")
+    organization_id, secrets = found
     return _receive(secrets, endpoint=f"integration:{integration_id}", organization_id=organization_id)
