@@ -232,7 +232,10 @@ def deliveries():
 
 @bp.post("/clock/advance")
 def advance_clock():
+    """`{"seconds": N, "days": N}` moves the clock forward; `{"offset": 0}` sets it back."""
     store, body = _store(), _body()
+    if "offset" in body:
+        store.clock_offset = int(body["offset"])
     store.clock_offset += int(body.get("seconds", 0)) + 86400 * int(body.get("days", 0))
     for account in list(store.accounts.values()):
         money.mature(store, account)
