@@ -1,0 +1,38 @@
+from light.auth.models import OrganizationOwned, User, utcnow
+from light.crypto import EncryptedText
+from light.extensions import db
+
+KINDS = ("stripe", "salesforce")
+STATUSES = ("active", "removed")
+WEBHOOK_MODES = ("registered", "manual")
+
+
+class Integration(OrganizationOwned, db.Model):
+    """A connection to a service the organization owns an account with (its own Stripe key).
+    At most one active integration of each kind per organization; removed ones are kept, with
+    their secrets wiped, so what happened stays explainable."""
+
+    __tablename__ = "integrations"
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(20), nullable=False, default="stripe")
+    status = db.Column(db.String(16), nullable=False, default="active")
+    secret_key = db.Column(EncryptedText)  # None once removed
+    account_id = db.Column(db.String(255))
+    account_name = db.Column(db.String(255))
+    livemode = db.Column(db.Boolean, nullable=False, default=False)
+    webhook_endpoint_id = db.Column(db.String(255))
+    webhook_secret = db.Column(EncryptedText)
+    # "registered": Light created its endpoint at Stripe; "manual": the owner did and pasted the secret.
+    webhook_mode = db.Column(db.String(16), nullable=False, default="manual")
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_by = db.relationship(User)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def mode_label(self) -> str:
+        return "Live" if self.livemode else "Test"

@@ -1,0 +1,178 @@
+"""Stripe's events reaching a Stripe integration's endpoint: every signature verified, each event
+recorded once, the work left to a job. Payloads are signed the way Stripe signs them; the last
+test has the sandbox deliver real events to a live Light."""
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from light.extensions import db
+from light.integrations import services
+from light.integrations.models import Integration
+from light.jobs.models import Job
+from light.webhooks import dispatch
+from light.webhooks.models import StripeEvent
+from tests.fixtures.stripe_sandbox import new_key
+
+SECRET = "whsec_testSigningSecret0123456789"
+
+
+def signed(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def event(event_id="evt_1", type="payment_intent.created"):
+    return json.dumps({"id": event_id, "object": "event", "type": type, "created": 1_760_000_000,
+                       "livemode": False, "data": {"object": {"id": "pi_1", "object": "payment_intent"}}}).encode()
+
+
+def make_integration(organization_id, secret=SECRET, status="active"):
+    integration = Integration(organization_id=organization_id, kind="stripe", status=status,
+                              secret_key="sk_test_webhooktests000", account_id="acct_w", account_name="W",
+                              webhook_mode="manual", webhook_secret=secret)
+    db.session.add(integration)
+    db.session.commit()
+    return integration
+
+
+def deliver(client, integration_id, payload, signature):
+    return client.post(f"/webhooks/stripe/integrations/{integration_id}", data=payload,
+                       headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+
+
+@pytest.fixture
+def owner(auth):
+    return auth.create_owner()
+
+
+@pytest.fixture
+def handled():
+    """A handler for the test's event type, removed afterwards."""
+    calls = []
+
+    def handler(record):
+        calls.append(record.id)
+
+    entry = ("integration", "payment_intent.created", handler)
+    dispatch.HANDLERS.append(entry)
+    yield calls
+    dispatch.HANDLERS.remove(entry)
+
+
+def test_a_signed_event_is_recorded_once_and_its_work_left_to_a_job(client, owner, handled, run_jobs):
+    integration = make_integration(owner.organization_id)
+    payload = event()
+    response = deliver(client, integration.id, payload, signed(payload, SECRET))
+    assert response.status_code == 200 and response.get_json()["message"] == "recorded"
+    record = db.session.get(StripeEvent, "evt_1")
+    assert record.endpoint == f"integration:{integration.id}" and record.organization_id == owner.organization_id
+    assert record.processed_at is None and handled == []  # answered before doing the work
+    assert db.session.query(Job).filter_by(kind="stripe_event").count() == 1
+
+    run_jobs()
+    db.session.expire_all()
+    assert handled == ["evt_1"] and db.session.get(StripeEvent, "evt_1").processed_at is not None
+
+    again = deliver(client, integration.id, payload, signed(payload, SECRET))
+    assert again.status_code == 200 and again.get_json()["message"] == "duplicate"
+    run_jobs()
+    assert handled == ["evt_1"]
+    assert db.session.query(StripeEvent).count() == 1
+    assert db.session.query(Job).filter_by(kind="stripe_event").count() == 1
+
+
+@pytest.mark.parametrize("case", ["wrong secret", "tampered body", "no signature", "too old", "not json"])
+def test_a_bad_signature_gets_400_and_writes_nothing(client, owner, case):
+    integration = make_integration(owner.organization_id)
+    payload = event()
+    signature = {
+        "wrong secret": signed(payload, "whsec_somebodyElse"),
+        "tampered body": signed(event(type="charge.refunded"), SECRET),
+        "no signature": "",
+        "too old": signed(payload, SECRET, int(time.time()) - 3600),
+        "not json": signed(b"not json", SECRET),
+    }[case]
+    body = b"not json" if case == "not json" else payload
+    response = deliver(client, integration.id, body, signature)
+    assert response.status_code == 400
+    assert db.session.query(StripeEvent).count() == 0 and db.session.query(Job).count() == 0
+
+
+def test_an_event_signed_for_another_organizations_integration_is_refused(client, auth):
+    ours = make_integration(auth.create_owner(organization="Ours").organization_id)
+    theirs = make_integration(auth.create_owner(organization="Theirs").organization_id,
+                              secret="whsec_theirsSecret987")
+    payload = event()
+    assert deliver(client, ours.id, payload, signed(payload, "whsec_theirsSecret987")).status_code == 400
+    assert deliver(client, theirs.id, payload, signed(payload, "whsec_theirsSecret987")).status_code == 200
+    assert db.session.get(StripeEvent, "evt_1").organization_id == theirs.organization_id
+
+
+def test_an_integration_without_a_signing_secret_refuses_events(client, owner):
+    integration = make_integration(owner.organization_id, secret=None)
+    payload = event()
+    assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 400
+    assert db.session.query(StripeEvent).count() == 0
+
+
+def test_a_removed_or_unknown_integration_answers_404(client, owner):
+    removed = make_integration(owner.organization_id, status="removed")
+    payload = event()
+    assert deliver(client, removed.id, payload, signed(payload, SECRET)).status_code == 404
+    assert deliver(client, removed.id + 100, payload, signed(payload, SECRET)).status_code == 404
+    assert db.session.query(StripeEvent).count() == 0
+
+
+# -- the sandbox delivering to a live Light --------------------------------------------------------
+@pytest.fixture
+def live_app_config(live_app_config, stripe_sandbox):
+    live_app_config.update(STRIPE_API_BASE=stripe_sandbox.url, STRIPE_CONNECT_BASE=stripe_sandbox.url,
+                           STRIPE_MAX_ATTEMPTS=1)
+    return live_app_config
+
+
+def wait_for(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_events_the_sandbox_delivers_to_the_registered_endpoint_are_recorded_once(
+        live_server, stripe_sandbox, sandbox_key):
+    from light.auth import services as accounts
+
+    app = live_server.app
+    app.config["LIGHT_PUBLIC_URL"] = live_server.url
+    with app.app_context():
+        user = accounts.sign_up(organization_name="Live Ltd", name="Lee", email="lee@example.com",
+                                password="a-long-passphrase")
+        integration = services.connect_stripe(organization_id=user.organization_id, user_id=user.id,
+                                              secret_key=sandbox_key)
+        integration_id, organization_id = integration.id, user.organization_id
+        assert integration.webhook_mode == "registered"
+
+    stripe_sandbox.delivery(duplicate=True)
+    sent = stripe_sandbox.control("POST", "events", api_key=sandbox_key, type="checkout.session.completed",
+                                  object={"id": "cs_live_1", "object": "checkout.session"})
+    stripe_sandbox.control("POST", "events", api_key=new_key(), type="checkout.session.completed",
+                           object={"id": "cs_elsewhere", "object": "checkout.session"})  # another account
+
+    def delivered():
+        ours = [d for d in stripe_sandbox.deliveries()["data"] if d["event"] == sent["id"]]
+        return len(ours) == 2 and all(d["status"] for d in ours)
+
+    assert wait_for(delivered), stripe_sandbox.deliveries()
+    ours = [d for d in stripe_sandbox.deliveries()["data"] if d["event"] == sent["id"]]
+    assert [d["status"] for d in ours] == [200, 200]
+    assert ours[0]["url"] == f"{live_server.url}/webhooks/stripe/integrations/{integration_id}"
+    with app.app_context():
+        records = db.session.query(StripeEvent).all()
+        assert [(r.id, r.endpoint, r.organization_id, r.payload["id"]) for r in records] == [
+            (sent["id"], f"integration:{integration_id}", organization_id, "cs_live_1")]
