@@ -1,10 +1,83 @@
-from flask_login import login_required
+"""Contracts: thin routes over services; the clock bills them (jobs.py)."""
+from flask import flash, request, url_for
+from flask_login import current_user, login_required
 
-from light.contracts import bp
-from light.web import render
+from light.auth.models import utcnow
+from light.contracts import bp, jobs, periods, services  # noqa: F401 - jobs registers the clock task
+from light.contracts.models import Contract
+from light.customers.services import customers_of
+from light.invoices.forms import line_rows
+from light.invoices.models import Invoice
+from light.invoices.services import NotAllowed, ValidationFailed
+from light.money import COMMON_CURRENCIES
+from light.web import get_scoped_or_404, redirect_to, render, scoped
+
+
+def _gate():
+    from light.workflows.services import stripe_gate
+
+    return stripe_gate(current_user.organization_id)
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render("contracts/index.html")
+    contracts = scoped(Contract).order_by(Contract.created_at.desc(), Contract.id.desc()).all()
+    return render("contracts/index.html", contracts=contracts)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    gate = _gate()
+    if request.method == "POST":
+        try:
+            contract = services.create_contract(current_user.organization_id, request.form, stripe_allowed=gate.ok)
+        except ValidationFailed as failed:
+            return _form(request.form, failed.errors, gate, status=422)
+        if contract.start_date <= utcnow().date():
+            jobs.start_billing(contract, request.host_url)
+        flash("Contract created. Light invoices each period on its first day.", "success")
+        return redirect_to(url_for("contracts.show", contract_id=contract.id))
+    form = {"start_date": utcnow().date().isoformat(), "frequency": "monthly", "days_until_due": "0",
+            "payment_method": "stripe" if gate.ok else "bank_transfer",
+            "customer_id": request.args.get("customer_id", "")}
+    return _form(form, {}, gate)
+
+
+def _form(form, errors, gate, status=200):
+    rows = line_rows(form) if hasattr(form, "getlist") else []
+    return render("contracts/new.html", "contracts/_form.html", form=form, errors=errors, gate=gate,
+                  customers=customers_of(current_user.organization_id), currencies=COMMON_CURRENCIES,
+                  frequencies=periods.FREQUENCY_LABELS, rows=rows or [{}], status=status)
+
+
+@bp.route("/<int:contract_id>")
+@login_required
+def show(contract_id):
+    contract = get_scoped_or_404(Contract, contract_id)
+    today = utcnow().date()
+    invoices = {i.period_start: i for i in Invoice.query.filter_by(contract_id=contract.id)}
+    past = periods.due_periods(contract.start_date, contract.frequency, today, contract.end_date)
+    upcoming = ([] if contract.status != "active" else
+                periods.upcoming(contract.start_date, contract.frequency, today, contract.end_date))
+    rows = [(p, invoices.get(p.start)) for p in reversed(past)]
+    return render("contracts/show.html", contract=contract, rows=rows, upcoming=upcoming)
+
+
+@bp.route("/<int:contract_id>/cancel", methods=["POST"])
+@login_required
+def cancel(contract_id):
+    contract = get_scoped_or_404(Contract, contract_id)
+    try:
+        services.cancel(contract)
+    except NotAllowed as refused:
+        flash(refused.message, "error")
+    else:
+        flash("Contract cancelled: no further periods will be invoiced.", "success")
+    return redirect_to(url_for("contracts.show", contract_id=contract.id))
+
+
+@bp.record_once
+def _defaults(state):
+    state.app.config.setdefault("CONTRACT_BILLING_INTERVAL_MINUTES", 60)

@@ -1,10 +1,62 @@
-from flask_login import login_required
+"""Customers: thin routes over light.customers.services."""
+from flask import flash, request, url_for
+from flask_login import current_user, login_required
 
-from light.customers import bp
-from light.web import render
+from light.customers import bp, services
+from light.customers.models import Customer
+from light.money import COMMON_CURRENCIES
+from light.web import get_scoped_or_404, redirect_to, render
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render("customers/index.html")
+    return render("customers/index.html", customers=services.customers_of(current_user.organization_id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form, errors = request.form, {}
+    if request.method == "POST":
+        try:
+            customer = services.create_customer(current_user.organization_id, form)
+        except services.ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            flash(f"Customer {customer.name} added.", "success")
+            return redirect_to(url_for("customers.show", customer_id=customer.id))
+    return render("customers/new.html", form=form or {"currency": "USD"}, errors=errors,
+                  currencies=COMMON_CURRENCIES, status=422 if errors else 200)
+
+
+@bp.route("/<int:customer_id>")
+@login_required
+def show(customer_id):
+    from light.contracts.models import Contract
+    from light.invoices.models import Invoice
+
+    customer = get_scoped_or_404(Customer, customer_id)
+    invoices = customer.invoices.order_by(Invoice.created_at.desc(), Invoice.id.desc()).all()
+    contracts = Contract.query.filter_by(organization_id=customer.organization_id, customer_id=customer.id) \
+        .order_by(Contract.start_date.desc()).all()
+    return render("customers/show.html", customer=customer, invoices=invoices, contracts=contracts)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(customer_id):
+    customer = get_scoped_or_404(Customer, customer_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.update_customer(customer, request.form)
+        except services.ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            flash("Customer saved.", "success")
+            return redirect_to(url_for("customers.show", customer_id=customer.id))
+    form = request.form if request.method == "POST" else {
+        "name": customer.name, "email": customer.email, "currency": customer.currency, "address": customer.address}
+    return render("customers/edit.html", customer=customer, form=form, errors=errors, currencies=COMMON_CURRENCIES,
+                  status=422 if errors else 200)

@@ -1,10 +1,205 @@
-from flask_login import login_required
+"""Sales Invoices: thin routes over services (drafting, issuing) and collect (Stripe)."""
+from datetime import timedelta
 
-from light.invoices import bp
-from light.web import render
+from flask import flash, request, url_for
+from flask_login import current_user, login_required
+
+from light.auth.models import utcnow
+from light.customers.services import customers_of
+from light.invoices import bp, jobs, services
+from light.invoices import webhooks  # noqa: F401 - registers the payment webhook handlers
+from light.invoices.forms import line_rows, rate_text, rows_from_lines
+from light.invoices.totals import format_quantity
+from light.invoices.models import STATUS_LABELS, Invoice
+from light.jobs.queue import active_job
+from light.money import COMMON_CURRENCIES, MoneyError, parse_amount
+from light.web import get_scoped_or_404, redirect_to, render, scoped
+
+PAGE_SIZE = 100
+
+
+def stripe_gate():
+    from light.workflows.services import stripe_gate as gate
+
+    return gate(current_user.organization_id)
+
+
+def _form_page(template, *, form, errors, invoice=None, status=200):
+    gate = stripe_gate()
+    rows = line_rows(form) if hasattr(form, "getlist") else form.get("rows", [])
+    return render(template, "invoices/_form.html", form=form, errors=errors, invoice=invoice, gate=gate,
+                  customers=customers_of(current_user.organization_id), currencies=COMMON_CURRENCIES,
+                  rows=rows or [{}], status=status)
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render("invoices/index.html")
+    status = request.args.get("status", "")
+    query = scoped(Invoice)
+    if status in STATUS_LABELS:
+        query = query.filter(Invoice.status == status)
+    invoices = query.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(PAGE_SIZE).all()
+    return render("invoices/index.html", invoices=invoices, current_status=status, statuses=STATUS_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if request.method == "POST":
+        try:
+            invoice = services.create_invoice(current_user.organization_id, request.form,
+                                              stripe_allowed=stripe_gate().ok)
+        except services.ValidationFailed as failed:
+            return _form_page("invoices/new.html", form=request.form, errors=failed.errors, status=422)
+        flash(f"Draft invoice for {invoice.customer.name} saved. Check it, then Issue it.", "success")
+        return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+    today = utcnow().date()
+    form = {"issue_date": today.isoformat(), "due_date": (today + timedelta(days=14)).isoformat(),
+            "payment_method": "stripe" if stripe_gate().ok else "bank_transfer",
+            "customer_id": request.args.get("customer_id", "")}
+    return _form_page("invoices/new.html", form=form, errors={})
+
+
+@bp.route("/lines/new")
+@login_required
+def new_line():
+    """htmx "Add line": one blank line row."""
+    return render("invoices/_line.html", row={}, index=int(request.args.get("index", 0) or 0) % 1000, errors={})
+
+
+@bp.route("/<int:invoice_id>")
+@login_required
+def show(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    job = active_job(f"invoice-deliver:{invoice.id}") or active_job(f"invoice-charge:{invoice.id}")
+    return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date())
+
+
+@bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    if invoice.status != "draft":
+        flash("Only drafts can be changed.", "warning")
+        return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+    if request.method == "POST":
+        try:
+            services.update_draft(invoice, request.form, stripe_allowed=stripe_gate().ok)
+        except services.ValidationFailed as failed:
+            return _form_page("invoices/edit.html", form=request.form, errors=failed.errors, invoice=invoice,
+                              status=422)
+        flash("Draft saved.", "success")
+        return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+    form = {"customer_id": str(invoice.customer_id), "currency": invoice.currency,
+            "issue_date": invoice.issue_date.isoformat(), "due_date": invoice.due_date.isoformat(),
+            "payment_method": invoice.payment_method, "rows": rows_from_lines(invoice.lines, invoice.currency)}
+    return _form_page("invoices/edit.html", form=form, errors={}, invoice=invoice)
+
+
+@bp.route("/<int:invoice_id>/issue", methods=["POST"])
+@login_required
+def issue(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    if invoice.payment_method == "stripe" and invoice.status == "draft":
+        gate = stripe_gate()
+        if not gate.ok:
+            flash(f"Not issued: {gate.message}", "error")
+            return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+    try:
+        issued = services.issue(invoice.id, current_user.organization_id)
+    except services.NotAllowed as refused:
+        flash(f"Not issued: {refused.message}", "error")
+        return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+    if issued:
+        invoice = get_scoped_or_404(Invoice, invoice_id)
+        jobs.start_delivery(invoice, request.host_url)
+        flash(f"Invoice {invoice.number} issued.", "success")
+    return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
+
+
+@bp.route("/<int:invoice_id>/void", methods=["POST"])
+@login_required
+def void(invoice_id):
+    return _act(invoice_id, services.void, "Invoice voided.")
+
+
+@bp.route("/<int:invoice_id>/delete", methods=["POST"])
+@login_required
+def delete(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        services.delete_draft(invoice)
+    except services.NotAllowed as refused:
+        flash(refused.message, "error")
+        return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
+    flash("Draft deleted.", "success")
+    return redirect_to(url_for("invoices.index"))
+
+
+@bp.route("/<int:invoice_id>/send", methods=["POST"])
+@login_required
+def send(invoice_id):
+    """Send the pay link again (e.g. after the customer lost it)."""
+    from light.invoices import collect
+
+    def resend(invoice):
+        if invoice.payment_method != "stripe" or invoice.status not in collect.PAYABLE:
+            raise services.NotAllowed("Only an unpaid Stripe invoice has a pay link to send.")
+        collect.send_pay_link(invoice, request.host_url)
+
+    return _act(invoice_id, resend, "Pay link e-mailed to the customer.")
+
+
+@bp.route("/<int:invoice_id>/charge", methods=["POST"])
+@login_required
+def charge(invoice_id):
+    """The team asks for another try of the saved card (never done automatically after a decline)."""
+    def start(invoice):
+        if not invoice.customer.has_saved_card:
+            raise services.NotAllowed("This customer has no saved payment details.")
+        jobs.start_charge(invoice, request.host_url, manual=True)
+
+    return _act(invoice_id, start, "Charging the saved card…")
+
+
+@bp.route("/<int:invoice_id>/payments", methods=["POST"])
+@login_required
+def record_payment(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        amount = parse_amount(request.form.get("amount", ""), invoice.currency)
+        services.record_bank_payment(invoice, amount, utcnow().date())
+    except (MoneyError, services.NotAllowed) as error:
+        flash(f"Payment not recorded: {getattr(error, 'message', None) or error}", "error")
+    else:
+        flash("Payment recorded.", "success")
+    return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
+
+
+def _act(invoice_id, action, done_message):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        action(invoice)
+    except services.NotAllowed as refused:
+        flash(refused.message, "error")
+    else:
+        flash(done_message, "success")
+    return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
+
+
+
+
+@bp.app_template_filter("quantity")
+def quantity_filter(quantity_milli: int) -> str:
+    return format_quantity(quantity_milli)
+
+
+@bp.app_template_filter("rate")
+def rate_filter(basis_points: int) -> str:
+    return f"{rate_text(basis_points)}%"
+
+
+@bp.record_once
+def _defaults(state):
+    state.app.config.setdefault("INVOICE_REMINDER_INTERVAL_MINUTES", 60)

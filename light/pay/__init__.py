@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
+
+from light.pay import routes  # noqa: E402,F401

@@ -1,0 +1,105 @@
+"""The clock's contract billing: each period's invoice exactly once, even when the clock runs twice,
+late, or after downtime (the unique (contract_id, period_start) constraint is the last word)."""
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from light.auth.models import utcnow
+from light.contracts import periods
+from light.contracts.models import Contract
+from light.extensions import db
+from light.invoices import collect, services
+from light.invoices.models import Invoice, InvoiceLine
+from light.invoices.totals import Line, compute
+from light.jobs.clock import periodic
+from light.stripe_gateway import GatewayError
+
+log = logging.getLogger(__name__)
+
+periodic("contract_billing", "light.contracts.jobs.bill_due_contracts", "CONTRACT_BILLING_INTERVAL_MINUTES",
+         "Invoice contracts whose billing period has started")
+
+
+def start_billing(contract: Contract, base_url: str | None = None):
+    """Bill a new contract's started periods now rather than at the clock's next run."""
+    from light.jobs import enqueue
+
+    return enqueue("light.contracts.jobs.bill_one", contract.id, base_url, kind="contract_billing",
+                   description="Invoicing the contract's first period", organization_id=contract.organization_id,
+                   active_key=f"contract-billing:{contract.id}")
+
+
+def bill_one(contract_id: int, base_url: str | None = None) -> str:
+    return f"{bill_contract(contract_id, utcnow().date(), base_url)} invoices issued"
+
+
+def bill_due_contracts() -> str:
+    today = utcnow().date()
+    issued = 0
+    for contract_id, in db.session.query(Contract.id).filter(Contract.status == "active",
+                                                             Contract.start_date <= today).order_by(Contract.id):
+        issued += bill_contract(contract_id, today)
+    return f"{issued} contract invoices issued"
+
+
+def bill_contract(contract_id: int, today, base_url: str | None = None) -> int:
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or contract.status != "active":
+        return 0
+    billed = {start for start, in db.session.query(Invoice.period_start).filter(Invoice.contract_id == contract.id)}
+    issued = 0
+    for period in periods.due_periods(contract.start_date, contract.frequency, today, contract.end_date):
+        if period.start in billed:
+            invoice = Invoice.query.filter_by(contract_id=contract.id, period_start=period.start).one()
+            if invoice.status != "draft":
+                continue  # billed already; a draft means an earlier run stopped before issuing it
+        else:
+            invoice = _draft_for(contract, period)
+            if invoice is None:
+                continue  # another clock run created it just now
+        if services.issue(invoice.id, contract.organization_id):
+            issued += 1
+            _deliver(invoice.id, base_url)
+    if periods.is_finished(contract.start_date, contract.frequency, today, contract.end_date):
+        db.session.query(Contract).filter(Contract.id == contract.id, Contract.status == "active").update(
+            {"status": "ended"}, synchronize_session=False)
+        db.session.commit()
+    return issued
+
+
+def _draft_for(contract: Contract, period: periods.Period) -> Invoice | None:
+    lines = [Line(line.quantity_milli, line.unit_price, line.tax_rate) for line in contract.lines]
+    totals = compute(lines)
+    invoice = Invoice(organization_id=contract.organization_id, customer_id=contract.customer_id,
+                      contract_id=contract.id, period_start=period.start, period_end=period.end,
+                      currency=contract.currency, issue_date=period.start,
+                      due_date=period.start + timedelta(days=contract.days_until_due),
+                      payment_method=contract.payment_method, pay_token=services.new_token(),
+                      subtotal=totals.subtotal, tax_total=totals.tax, total=totals.total,
+                      lines=[InvoiceLine(position=i, description=f"{line.description} "
+                                                                 f"({period.start:%d %b %Y} – {period.end:%d %b %Y})"[:300],
+                                         quantity_milli=line.quantity_milli, unit_price=line.unit_price,
+                                         tax_rate=line.tax_rate, net=amounts.net, tax=amounts.tax)
+                             for i, (line, amounts) in enumerate(zip(contract.lines, totals.lines))])
+    db.session.add(invoice)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return invoice
+
+
+def _deliver(invoice_id: int, base_url: str | None = None) -> None:
+    """Charge the saved card or send the pay link; a Stripe outage must not stop the other
+    contracts' billing (the invoice stays issued; the daily pass charges it when due)."""
+    try:
+        collect.deliver(invoice_id, base_url)
+    except (GatewayError, collect.CannotCollect) as error:
+        db.session.rollback()
+        invoice = db.session.get(Invoice, invoice_id)
+        services.add_event(invoice, "delivery_failed", f"Couldn't reach Stripe to collect this invoice: "
+                                                       f"{getattr(error, 'message', error)}")
+        db.session.commit()
+        log.warning("contract invoice %s not delivered: %s", invoice_id, type(error).__name__)

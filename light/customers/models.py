@@ -1,0 +1,32 @@
+from light.auth.models import OrganizationOwned, utcnow
+from light.extensions import db
+
+
+class Customer(OrganizationOwned, db.Model):
+    """Someone the organization invoices. Saved payment details are kept as Stripe's ids plus the
+    card's brand and last 4 digits: enough to show, never enough to charge outside Stripe."""
+
+    __tablename__ = "customers"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    email = db.Column(db.String(254), nullable=False)
+    currency = db.Column(db.String(3), nullable=False)
+    address = db.Column(db.Text, nullable=False, default="")
+    # Stripe customer of the integration it was created with: a new integration means a new
+    # Stripe account, where this id (and any saved card) does not exist.
+    stripe_customer_id = db.Column(db.String(255))
+    stripe_integration_id = db.Column(db.Integer)
+    payment_method_id = db.Column(db.String(255))
+    card_brand = db.Column(db.String(30))
+    card_last4 = db.Column(db.String(4))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @property
+    def has_saved_card(self) -> bool:
+        return bool(self.payment_method_id)
+
+    @property
+    def card_label(self) -> str:
+        if not self.has_saved_card:
+            return ""
+        return f"{(self.card_brand or 'card').title()} ending {self.card_last4 or '····'}"

@@ -1,0 +1,117 @@
+"""Plain-data validation of the Create Invoice form (and the lines Contracts share with it).
+
+Returns cleaned values plus {field: message}; the routes re-render with status 422 on errors.
+Line fields repeat (line_description, line_quantity, line_unit_price, line_tax_rate); a line's
+errors are keyed "lines-<index>-<field>".
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from light.invoices.totals import Line, format_quantity, parse_quantity
+from light.money import MoneyError, is_currency, parse_amount, parse_rate, to_decimal_string
+
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+MAX_LINES = 100
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity_milli: int
+    unit_price: int
+    tax_rate: int
+
+    def as_line(self) -> Line:
+        return Line(self.quantity_milli, self.unit_price, self.tax_rate)
+
+
+def line_rows(form) -> list[dict]:
+    """The lines as typed, for re-rendering the form (blank rows dropped, one blank if none)."""
+    columns = {f: form.getlist(f"line_{f}") for f in LINE_FIELDS}
+    count = max((len(v) for v in columns.values()), default=0)
+    rows = []
+    for i in range(count):
+        row = {f: (columns[f][i] if i < len(columns[f]) else "").strip() for f in LINE_FIELDS}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def rows_from_lines(lines, currency: str) -> list[dict]:
+    """Stored lines back into form rows (e.g. editing a draft)."""
+    return [{"description": line.description, "quantity": format_quantity(line.quantity_milli),
+             "unit_price": to_decimal_string(line.unit_price, currency),
+             "tax_rate": rate_text(line.tax_rate)} for line in lines]
+
+
+def rate_text(basis_points: int) -> str:
+    whole, frac = divmod(basis_points, 100)
+    return str(whole) if not frac else f"{whole}.{frac:02d}".rstrip("0")
+
+
+def clean_lines(rows: list[dict], currency: str, errors: dict) -> list[LineInput]:
+    if not rows:
+        errors["lines"] = "Add at least one line."
+        return []
+    if len(rows) > MAX_LINES:
+        errors["lines"] = f"An invoice has at most {MAX_LINES} lines."
+        return []
+    lines = []
+    for i, row in enumerate(rows):
+        description = row["description"]
+        if not description:
+            errors[f"lines-{i}-description"] = "Describe what this line is for."
+        elif len(description) > 300:
+            errors[f"lines-{i}-description"] = "Descriptions are at most 300 characters."
+        values = {}
+        for name, parse in (("quantity", parse_quantity), ("tax_rate", parse_rate),
+                            ("unit_price", lambda text: parse_amount(text, currency))):
+            try:
+                values[name] = parse(row[name])
+            except MoneyError as error:
+                errors[f"lines-{i}-{name}"] = str(error)
+        if "unit_price" in values and values["unit_price"] < 0:
+            errors[f"lines-{i}-unit_price"] = "Enter a unit price of zero or more."
+        if not any(key.startswith(f"lines-{i}-") for key in errors):
+            lines.append(LineInput(description, values["quantity"], values["unit_price"], values["tax_rate"]))
+    return lines
+
+
+def parse_date(text: str, errors: dict, field: str, label: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        errors[field] = f"Enter the {label}."
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[field] = f"Enter the {label} as a date, like 2025-01-31."
+        return None
+
+
+def clean_currency(form, errors: dict, default: str | None = None) -> str:
+    currency = (form.get("currency") or default or "").strip().upper()
+    if not is_currency(currency):
+        errors["currency"] = "Choose a currency, like USD."
+    return currency
+
+
+def clean_payment_method(form, errors: dict, allowed=("stripe", "bank_transfer")) -> str:
+    method = (form.get("payment_method") or "").strip()
+    if method not in allowed:
+        errors["payment_method"] = "Choose how the customer pays."
+    return method
+
+
+def clean_invoice(form, *, customer_currency: str | None) -> tuple[dict, list[LineInput], dict]:
+    errors: dict = {}
+    currency = clean_currency(form, errors, customer_currency)
+    issue_date = parse_date(form.get("issue_date"), errors, "issue_date", "issue date")
+    due_date = parse_date(form.get("due_date"), errors, "due_date", "due date")
+    if issue_date and due_date and due_date < issue_date:
+        errors["due_date"] = "The due date can't be before the issue date."
+    payment_method = clean_payment_method(form, errors)
+    lines = clean_lines(line_rows(form), currency, errors) if "currency" not in errors else []
+    values = {"currency": currency, "issue_date": issue_date, "due_date": due_date,
+              "payment_method": payment_method}
+    return values, lines, errors

@@ -1,0 +1,108 @@
+"""The e-mails about invoices (through light.mail, so they are also kept in the Outbox)."""
+from flask import current_app, has_request_context, request
+
+from light import mail
+from light.auth.models import User
+from light.invoices.models import Invoice
+from light.money import format_amount
+
+
+def public_url(path: str, base_url: str | None = None) -> str:
+    """An absolute URL for e-mails and Stripe redirects: LIGHT_PUBLIC_URL, else the host of the
+    request that started the work (passed on to jobs as `base_url`). Paths are spelled out rather
+    than built with url_for, which needs a request (or SERVER_NAME) that jobs don't have."""
+    base = current_app.config.get("LIGHT_PUBLIC_URL") or base_url
+    if not base and has_request_context():
+        base = request.host_url
+    return (base or "http://localhost:5000").rstrip("/") + path
+
+
+def pay_url(invoice: Invoice, base_url: str | None = None) -> str:
+    return public_url(f"/pay/{invoice.pay_token}", base_url)
+
+
+def _summary(invoice: Invoice) -> str:
+    return (f"Invoice {invoice.number} for {format_amount(invoice.total, invoice.currency)}, "
+            f"due {invoice.due_date:%d %B %Y}.")
+
+
+def _org_name(invoice: Invoice) -> str:
+    from light.auth.models import Organization
+    from light.extensions import db
+
+    organization = db.session.get(Organization, invoice.organization_id)
+    return organization.name if organization else "Light"
+
+
+def send_pay_link(invoice: Invoice, base_url: str | None = None, *, reminder: str | None = None) -> None:
+    org = _org_name(invoice)
+    subject = f"{reminder}: invoice {invoice.number} from {org}" if reminder else f"Invoice {invoice.number} from {org}"
+    text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n"
+            f"Amount due: {format_amount(invoice.amount_due, invoice.currency)}\n\n"
+            f"Pay securely with Stripe: {pay_url(invoice, base_url)}\n\n"
+            "Your card details can be saved with Stripe so later invoices are paid automatically.\n\n"
+            f"Thank you,\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
+              kind="invoice_reminder" if reminder else "invoice")
+
+
+def send_bank_transfer_invoice(invoice: Invoice, *, reminder: str | None = None) -> None:
+    org = _org_name(invoice)
+    subject = f"{reminder}: invoice {invoice.number} from {org}" if reminder else f"Invoice {invoice.number} from {org}"
+    lines = "\n".join(f"- {line.description}: {format_amount(line.gross, invoice.currency)}" for line in invoice.lines)
+    text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n{lines}\n\n"
+            f"Amount due: {format_amount(invoice.amount_due, invoice.currency)}\n"
+            f"Please pay by bank transfer, quoting {invoice.number} as the reference.\n\nThank you,\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
+              kind="invoice_reminder" if reminder else "invoice")
+
+
+def send_upcoming_charge(invoice: Invoice, base_url: str | None = None) -> None:
+    org = _org_name(invoice)
+    text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n"
+            f"Your saved {invoice.customer.card_label} will be charged "
+            f"{format_amount(invoice.amount_due, invoice.currency)} on {invoice.due_date:%d %B %Y}; "
+            f"there is nothing for you to do.\n\nView the invoice: {pay_url(invoice, base_url)}\n\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
+              subject=f"Invoice {invoice.number} from {org}", text=text, kind="invoice")
+
+
+def send_receipt(invoice: Invoice, amount: int, payment_ref: str) -> None:
+    org = _org_name(invoice)
+    card = f" with your {invoice.customer.card_label}" if invoice.customer.has_saved_card else ""
+    text = (f"Hello {invoice.customer.name},\n\nWe received your payment of {format_amount(amount, invoice.currency)}"
+            f"{card} for invoice {invoice.number}. Thank you!\n\nPayment reference: {payment_ref}\n\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
+              subject=f"Receipt for invoice {invoice.number} from {org}", text=text, kind="receipt")
+
+
+def send_action_required(invoice: Invoice, base_url: str | None = None) -> None:
+    org = _org_name(invoice)
+    text = (f"Hello {invoice.customer.name},\n\nWe tried to charge your saved card for invoice {invoice.number} "
+            f"({format_amount(invoice.amount_due, invoice.currency)}), and your bank asks you to confirm the "
+            f"payment yourself.\n\nConfirm it here: {pay_url(invoice, base_url)}\n\n"
+            f"Your card stays saved for later invoices.\n\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
+              subject=f"Please confirm your payment for invoice {invoice.number}", text=text, kind="action_required")
+
+
+def send_payment_failed_to_customer(invoice: Invoice, reason: str, base_url: str | None = None) -> None:
+    org = _org_name(invoice)
+    text = (f"Hello {invoice.customer.name},\n\nYour payment for invoice {invoice.number} "
+            f"({format_amount(invoice.amount_due, invoice.currency)}) did not go through: {reason}\n\n"
+            f"You can pay with another card here: {pay_url(invoice, base_url)}\n\n{org}\n")
+    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
+              subject=f"Your payment for invoice {invoice.number} failed", text=text, kind="payment_failed")
+
+
+def send_payment_failed_to_team(invoice: Invoice, reason: str, base_url: str | None = None) -> None:
+    owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
+    link = public_url(f"/invoices/{invoice.id}", base_url)
+    text = (f"Light could not collect invoice {invoice.number} from {invoice.customer.name} "
+            f"({format_amount(invoice.amount_due, invoice.currency)}): {reason}\n\n"
+            "The card was not retried. The customer was told and sent the pay link.\n\n"
+            f"See the invoice: {link}\n")
+    for owner in owners:
+        mail.send(organization_id=invoice.organization_id, to=owner.email,
+                  subject=f"Payment failed: invoice {invoice.number} ({invoice.customer.name})", text=text,
+                  kind="payment_failed_team")

@@ -1,0 +1,248 @@
+"""Sales invoices: plain values in, commit, domain errors out. Stripe collection lives in
+collect.py and the e-mails in notify.py; this module drafts, numbers, issues and settles."""
+import secrets
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from light.auth.models import utcnow
+from light.customers import services as customers
+from light.customers.models import Customer
+from light.extensions import db
+from light.invoices.forms import LineInput, clean_invoice
+from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
+from light.invoices.totals import compute, stripe_charge_problem
+from light.money import format_amount
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: dict):
+        super().__init__("invalid invoice")
+        self.errors = errors
+
+
+class NotAllowed(Exception):
+    """A user-presentable reason an action can't be done to this invoice now."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# -- drafting ---------------------------------------------------------------------------------
+def resolve_customer(organization_id: int, form, errors: dict) -> Customer | None:
+    """The chosen customer, or a new one from the form's "New customer" fields (flushed, not
+    committed: it is saved with the invoice or contract, or not at all)."""
+    choice = (form.get("customer_id") or "").strip()
+    if choice == "new":
+        try:
+            return customers.create_customer(organization_id, form, prefix="new_customer_", commit=False)
+        except customers.ValidationFailed as failed:
+            errors.update(failed.errors)
+            return None
+    customer = None
+    if choice.isdigit():
+        customer = Customer.query.filter_by(organization_id=organization_id, id=int(choice)).one_or_none()
+    if customer is None:
+        errors["customer_id"] = "Choose a customer, or add a new one."
+    return customer
+
+
+def _apply(invoice: Invoice, values: dict, lines: list[LineInput]) -> None:
+    for key, value in values.items():
+        setattr(invoice, key, value)
+    totals = compute([line.as_line() for line in lines])
+    invoice.lines = [InvoiceLine(position=i, description=line.description, quantity_milli=line.quantity_milli,
+                                 unit_price=line.unit_price, tax_rate=line.tax_rate, net=amounts.net,
+                                 tax=amounts.tax)
+                     for i, (line, amounts) in enumerate(zip(lines, totals.lines))]
+    invoice.subtotal, invoice.tax_total, invoice.total = totals.subtotal, totals.tax, totals.total
+
+
+def _validate(organization_id: int, form, *, stripe_allowed: bool):
+    errors: dict = {}
+    customer = resolve_customer(organization_id, form, errors)
+    values, lines, line_errors = clean_invoice(form, customer_currency=customer.currency if customer else None)
+    errors.update(line_errors)
+    if values["payment_method"] == "stripe":
+        if not stripe_allowed:
+            errors["payment_method"] = "Stripe isn't ready to collect payments yet: see the note below."
+        elif lines and "currency" not in errors:
+            problem = stripe_charge_problem(compute([line.as_line() for line in lines]).total, values["currency"])
+            if problem:
+                errors["lines"] = problem
+    if errors:
+        db.session.rollback()  # drops a new customer flushed above
+        raise ValidationFailed(errors)
+    return customer, values, lines
+
+
+def create_invoice(organization_id: int, form, *, stripe_allowed: bool) -> Invoice:
+    customer, values, lines = _validate(organization_id, form, stripe_allowed=stripe_allowed)
+    invoice = Invoice(organization_id=organization_id, customer=customer, pay_token=new_token())
+    _apply(invoice, values, lines)
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+def update_draft(invoice: Invoice, form, *, stripe_allowed: bool) -> Invoice:
+    if invoice.status != "draft":
+        raise NotAllowed("Only drafts can be changed; this invoice is already issued.")
+    customer, values, lines = _validate(invoice.organization_id, form, stripe_allowed=stripe_allowed)
+    invoice.customer = customer
+    _apply(invoice, values, lines)
+    db.session.commit()
+    return invoice
+
+
+def delete_draft(invoice: Invoice) -> None:
+    if invoice.status != "draft":
+        raise NotAllowed("Only drafts can be deleted; void an issued invoice instead.")
+    db.session.delete(invoice)
+    db.session.commit()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# -- issuing ----------------------------------------------------------------------------------
+def issue(invoice_id: int, organization_id: int) -> bool:
+    """Number the draft and mark it issued, in ONE transaction with the counter row, so issued
+    invoices have no gaps. Returns False (having changed nothing) when someone already issued it,
+    e.g. a double-clicked Issue button: only the winner goes on to Stripe and e-mail."""
+    invoice = Invoice.query.filter_by(id=invoice_id, organization_id=organization_id).one_or_none()
+    if invoice is None:
+        raise NotAllowed("No such invoice.")
+    if invoice.status != "draft":
+        return False
+    if invoice.payment_method == "stripe":
+        problem = stripe_charge_problem(invoice.total, invoice.currency)
+        if problem:
+            raise NotAllowed(problem)
+    claimed = db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status == "draft").update(
+        {"status": "issued", "issued_at": utcnow()}, synchronize_session=False)
+    if not claimed:
+        db.session.rollback()
+        return False
+    number = _next_number(organization_id)
+    db.session.query(Invoice).filter(Invoice.id == invoice_id).update(
+        {"number": f"INV-{number:04d}"}, synchronize_session=False)
+    db.session.commit()
+    db.session.refresh(invoice)
+    add_event(invoice, "issued", f"Issued as {invoice.number}, due {invoice.due_date:%d %b %Y}.")
+    db.session.commit()
+    return True
+
+
+def _next_number(organization_id: int) -> int:
+    """Increment the organization's counter inside the caller's transaction (the UPDATE takes the
+    row lock on PostgreSQL and the write lock on SQLite until commit)."""
+    bumped = db.session.query(InvoiceCounter).filter_by(organization_id=organization_id).update(
+        {"last_number": InvoiceCounter.last_number + 1}, synchronize_session=False)
+    if not bumped:
+        try:
+            with db.session.begin_nested():
+                db.session.add(InvoiceCounter(organization_id=organization_id, last_number=1))
+            return 1
+        except IntegrityError:  # another transaction created it first
+            db.session.query(InvoiceCounter).filter_by(organization_id=organization_id).update(
+                {"last_number": InvoiceCounter.last_number + 1}, synchronize_session=False)
+    return db.session.query(InvoiceCounter.last_number).filter_by(organization_id=organization_id).scalar()
+
+
+def void(invoice: Invoice) -> None:
+    if invoice.status not in OPEN_STATUSES:
+        raise NotAllowed("Only an issued invoice that isn't paid can be voided.")
+    if invoice.amount_paid:
+        raise NotAllowed("This invoice has payments recorded; refund them before voiding it.")
+    invoice.status = "void"
+    add_event(invoice, "voided", "Voided: the pay link no longer takes payments.")
+    db.session.commit()
+
+
+# -- payments ---------------------------------------------------------------------------------
+def settle(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
+    """Record a payment once per `ref` (a Stripe PaymentIntent id, or a bank transfer's note) and
+    move the invoice to paid or partially paid. Returns True for the call that recorded it, so
+    exactly one caller sends the receipt however many webhooks arrive."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.status in ("draft", "void"):
+        return False
+    if not add_event(invoice, "payment", message, ref=ref, amount=amount):
+        db.session.rollback()
+        return False
+    paid = invoice.amount_paid + amount
+    status = "paid" if paid >= invoice.total else "partially_paid"
+    claimed = db.session.query(Invoice).filter(
+        Invoice.id == invoice_id, Invoice.amount_paid == invoice.amount_paid).update(
+        {"amount_paid": paid, "status": status, "paid_at": utcnow() if status == "paid" else None,
+         **({"stripe_payment_intent_id": ref} if ref.startswith("pi_") else {})}, synchronize_session=False)
+    if not claimed:  # a concurrent payment moved the amount: retry against the new figure
+        db.session.rollback()
+        return settle(invoice_id, amount=amount, ref=ref, message=message)
+    db.session.commit()
+    db.session.refresh(invoice)
+    return True
+
+
+def record_bank_payment(invoice: Invoice, amount: int, paid_on: date) -> bool:
+    if invoice.status not in OPEN_STATUSES:
+        raise NotAllowed("Payments can only be recorded against an issued, unpaid invoice.")
+    if amount <= 0:
+        raise NotAllowed("Enter an amount above zero.")
+    if amount > invoice.amount_due:
+        raise NotAllowed("That is more than the amount due.")
+    ref = f"manual-{invoice.id}-{invoice.amount_paid}-{amount}-{paid_on.isoformat()}"
+    return settle(invoice.id, amount=amount, ref=ref,
+                  message=f"Payment received on {paid_on:%d %b %Y}, recorded by the team.")
+
+
+def set_status(invoice_id: int, status: str, *, only_from=OPEN_STATUSES) -> bool:
+    """Move an unpaid invoice to `status`; a paid or void one never moves back."""
+    changed = db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status.in_(only_from)).update(
+        {"status": status}, synchronize_session=False)
+    db.session.commit()
+    return bool(changed)
+
+
+def record_refund(invoice: Invoice, *, refund_id: str, amount: int, refunded_total: int) -> bool:
+    """Stripe reports the charge's cumulative refunded amount; keep the largest seen, so events
+    arriving out of order can't lower it."""
+    new = add_event(invoice, "refunded", f"Refunded {format_amount(amount, invoice.currency)} through Stripe.",
+                    ref=refund_id, amount=amount)
+    if refunded_total > invoice.amount_refunded:
+        invoice.amount_refunded = min(refunded_total, invoice.amount_paid or refunded_total)
+    db.session.commit()
+    return new
+
+
+# -- timeline ---------------------------------------------------------------------------------
+def add_event(invoice: Invoice, kind: str, message: str, *, ref: str | None = None,
+              amount: int | None = None) -> bool:
+    """Add to the timeline (not committed). With a `ref`, a second identical event is refused:
+    returns False."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(InvoiceEvent(organization_id=invoice.organization_id, invoice_id=invoice.id,
+                                        kind=kind, message=message[:500], ref=ref, amount=amount))
+        return True
+    except IntegrityError:
+        return False
+
+
+# -- queries ----------------------------------------------------------------------------------
+def count_awaiting_stripe_payment(organization_id: int) -> int:
+    """Issued Stripe invoices still waiting for their money (the integrations page warns with it
+    before Stripe is removed)."""
+    return Invoice.query.filter(Invoice.organization_id == organization_id, Invoice.payment_method == "stripe",
+                                Invoice.status.in_(OPEN_STATUSES)).count()
+
+
+def mark_overdue(today: date) -> int:
+    changed = db.session.query(Invoice).filter(Invoice.status.in_(("issued", "partially_paid")),
+                                               Invoice.due_date < today).update(
+        {"status": "overdue"}, synchronize_session=False)
+    db.session.commit()
+    return changed

@@ -1,0 +1,94 @@
+"""Invoice arithmetic in integer minor units. Pure: no Flask, no database.
+
+Rules (documented for accountants):
+- A line's net amount is unit price × quantity, rounded half up to the currency's minor unit
+  (quantities may have up to 3 decimals, e.g. 1.5 hours).
+- Tax is computed per line on its net amount with `money.percent_of` (round half up), then summed;
+  so the invoice's tax is the sum of the rounded line taxes, as printed on the lines.
+- Total = subtotal (sum of nets) + tax (sum of line taxes). No floats anywhere.
+"""
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from light.money import THREE_DECIMAL, MoneyError, exponent, percent_of
+
+QUANTITY_SCALE = 1000  # quantities are stored in thousandths
+MAX_QUANTITY_MILLI = 10**9 * QUANTITY_SCALE
+
+
+@dataclass(frozen=True)
+class Line:
+    quantity_milli: int
+    unit_price: int  # minor units
+    tax_rate: int  # basis points
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net: int
+    tax: int
+
+    @property
+    def gross(self) -> int:
+        return self.net + self.tax
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: tuple[LineAmounts, ...]
+    subtotal: int
+    tax: int
+    total: int
+
+
+def parse_quantity(text: str) -> int:
+    """'2' -> 2000, '1.5' -> 1500, '0.125' -> 125 (thousandths)."""
+    cleaned = (text or "").strip().replace(",", "")
+    if not cleaned:
+        raise MoneyError("Enter a quantity.")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise MoneyError("Enter a quantity as a number, like 1 or 2.5.") from None
+    if not value.is_finite() or value <= 0:
+        raise MoneyError("Enter a quantity above zero.")
+    scaled = value * QUANTITY_SCALE
+    if scaled != scaled.to_integral_value():
+        raise MoneyError("Quantities allow at most 3 decimal places.")
+    if scaled > MAX_QUANTITY_MILLI:
+        raise MoneyError("That quantity is too large.")
+    return int(scaled)
+
+
+def format_quantity(quantity_milli: int) -> str:
+    """2000 -> '2', 1500 -> '1.5'."""
+    whole, frac = divmod(int(quantity_milli), QUANTITY_SCALE)
+    if not frac:
+        return str(whole)
+    return f"{whole}.{frac:03d}".rstrip("0")
+
+
+def line_amounts(line: Line) -> LineAmounts:
+    product = line.unit_price * line.quantity_milli
+    net = (product + QUANTITY_SCALE // 2) // QUANTITY_SCALE if product >= 0 else \
+        -((-product + QUANTITY_SCALE // 2) // QUANTITY_SCALE)
+    return LineAmounts(net=net, tax=percent_of(net, line.tax_rate))
+
+
+def compute(lines) -> Totals:
+    amounts = tuple(line_amounts(line) for line in lines)
+    subtotal = sum(a.net for a in amounts)
+    tax = sum(a.tax for a in amounts)
+    return Totals(lines=amounts, subtotal=subtotal, tax=tax, total=subtotal + tax)
+
+
+def stripe_charge_problem(total: int, currency: str) -> str | None:
+    """Why Stripe can't charge this total, or None. Stripe charges three-decimal currencies
+    (KWD, BHD, …) in steps of 10 minor units (0.010) and wants something to charge."""
+    if total <= 0:
+        return "Stripe can only collect an invoice whose total is above zero."
+    if currency.upper() in THREE_DECIMAL and total % 10:
+        step = "0." + "0" * (exponent(currency) - 2) + "10"
+        return (f"Stripe charges {currency.upper()} in steps of {step}: adjust a price or the tax "
+                "so the total ends in 0, or choose bank transfer.")
+    return None

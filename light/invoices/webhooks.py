@@ -1,0 +1,59 @@
+"""Payment events from each organization's Stripe integration. Deliveries come duplicated and
+out of order: handlers re-read the object from Stripe and record each outcome once."""
+from light.extensions import db
+from light.invoices import collect, services
+from light.invoices.models import Invoice
+from light.webhooks.dispatch import on
+
+
+@on("checkout.session.completed", endpoint="integration")
+def checkout_session_completed(event) -> None:
+    collect.checkout_completed(event.organization_id, event.payload["id"])
+
+
+@on("payment_intent.succeeded", endpoint="integration")
+def payment_intent_succeeded(event) -> None:
+    _, gateway = collect.stripe_for(event.organization_id)
+    intent = gateway.payment_intent(event.payload["id"])
+    invoice = collect.invoice_for_intent(event.organization_id, intent)
+    if invoice is not None:
+        collect.succeeded(invoice.id, intent)
+
+
+@on("payment_intent.payment_failed", endpoint="integration")
+def payment_intent_failed(event) -> None:
+    _, gateway = collect.stripe_for(event.organization_id)
+    intent = gateway.payment_intent(event.payload["id"])
+    invoice = collect.invoice_for_intent(event.organization_id, intent)
+    if invoice is None or intent.status in ("succeeded", "processing"):
+        return  # paid meanwhile (a later attempt worked): this failure is history
+    error = event.payload.get("last_payment_error") or {}
+    reason = error.get("message") or "the card was declined."
+    if intent.metadata.get("light_charge") != "off_session":
+        # The customer is on the pay page and sees the error there; they can try another card.
+        services.add_event(invoice, "payment_attempt_failed", f"A payment attempt on the pay page failed: {reason}",
+                           ref=event.id)
+        db.session.commit()
+        return
+    if (intent.last_error_code or error.get("code")) == "authentication_required":
+        collect.needs_action(invoice.id, intent.id)
+    else:
+        collect.failed(invoice.id, intent.id, reason)
+
+
+@on("charge.refunded", endpoint="integration")
+def charge_refunded(event) -> None:
+    charge = event.payload
+    invoice = None
+    if charge.get("payment_intent"):
+        invoice = Invoice.query.filter_by(organization_id=event.organization_id,
+                                          stripe_payment_intent_id=charge["payment_intent"]).one_or_none()
+    if invoice is None:
+        invoice = collect.invoice_from_metadata(event.organization_id, charge.get("metadata") or {})
+    if invoice is None:
+        return
+    total = int(charge.get("amount_refunded") or 0)
+    # The charge carries the cumulative refunded amount: the growth since what Light knows is new.
+    if total > invoice.amount_refunded:
+        services.record_refund(invoice, refund_id=f"{charge['id']}-refunded-{total}",
+                               amount=total - invoice.amount_refunded, refunded_total=total)
