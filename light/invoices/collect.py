@@ -6,8 +6,6 @@ is recorded once (the timeline's unique refs), so jobs and webhooks may run twic
 """
 import logging
 
-from light.auth.models import utcnow
-
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.extensions import db
@@ -89,13 +87,8 @@ def deliver(invoice_id: int, base_url: str | None = None) -> str:
     integration, gateway = stripe_for(invoice.organization_id)
     customer = ensure_stripe_customer(invoice.customer, integration, gateway)
     if customer.has_saved_card and step_on(flow, "auto_charge"):
-        # The workflow charges saved details on the due date: now, if that is today or past.
-        if invoice.due_date <= utcnow().date():
-            return charge_saved_card(invoice.id, base_url)
-        if services.add_event(invoice, "sent", f"Invoice e-mailed to {customer.email}: {customer.card_label} "
-                              f"will be charged on {invoice.due_date:%d %b %Y}.", ref="invoice"):
-            notify.send_upcoming_charge(invoice, base_url)
-        return "charge scheduled for the due date"
+        # Saved details are charged at issue: the customer is never asked again.
+        return charge_saved_card(invoice.id, base_url)
     if step_on(flow, "send_payment_link"):
         send_pay_link(invoice, base_url, ref="invoice")
         return "pay link sent"

@@ -57,16 +57,6 @@ def send_bank_transfer_invoice(invoice: Invoice, *, reminder: str | None = None)
               kind="invoice_reminder" if reminder else "invoice")
 
 
-def send_upcoming_charge(invoice: Invoice, base_url: str | None = None) -> None:
-    org = _org_name(invoice)
-    text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n"
-            f"Your saved {invoice.customer.card_label} will be charged "
-            f"{format_amount(invoice.amount_due, invoice.currency)} on {invoice.due_date:%d %B %Y}; "
-            f"there is nothing for you to do.\n\nView the invoice: {pay_url(invoice, base_url)}\n\n{org}\n")
-    mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
-              subject=f"Invoice {invoice.number} from {org}", text=text, kind="invoice")
-
-
 def send_receipt(invoice: Invoice, amount: int, payment_ref: str) -> None:
     org = _org_name(invoice)
     card = f" with your {invoice.customer.card_label}" if invoice.customer.has_saved_card else ""

@@ -53,8 +53,9 @@ DEFINITIONS = (
                    settings=(Setting("days_before", "Days before the due date", 3, 0, 60),
                              Setting("days_after", "Days after the due date", 7, 0, 60))),
     StepDefinition(AUTO_CHARGE, "Charge saved payment details",
-                   "When the customer has saved payment details, charge them automatically on the due date.",
-                   uses_stripe=True, enabled_by_default=False),
+                   "When the customer has saved payment details, charge them automatically when the invoice is "
+                   "issued (details saved later are charged on the due date). The customer re-enters nothing.",
+                   uses_stripe=True, enabled_by_default=True),
     StepDefinition(MARK_PAID_AND_RECEIPT, "Mark paid and send a receipt",
                    "When the payment arrives, mark the invoice paid and e-mail the customer a receipt.",
                    uses_stripe=True, enabled_by_default=True),
