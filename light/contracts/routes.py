@@ -76,8 +76,3 @@ def cancel(contract_id):
     else:
         flash("Contract cancelled: no further periods will be invoiced.", "success")
     return redirect_to(url_for("contracts.show", contract_id=contract.id))
-
-
-@bp.record_once
-def _defaults(state):
-    state.app.config.setdefault("CONTRACT_BILLING_INTERVAL_MINUTES", 60)

@@ -198,8 +198,3 @@ def quantity_filter(quantity_milli: int) -> str:
 @bp.app_template_filter("rate")
 def rate_filter(basis_points: int) -> str:
     return f"{rate_text(basis_points)}%"
-
-
-@bp.record_once
-def _defaults(state):
-    state.app.config.setdefault("INVOICE_REMINDER_INTERVAL_MINUTES", 60)
