@@ -490,11 +490,12 @@ class StripeGateway:
             params=params, options=options), resource="customers")))
 
     def payment_methods(self, customer_id) -> list[PaymentMethod]:
-        methods, params = [], {"limit": 100}
+        """The customer's saved cards (GET /v1/payment_methods?customer=…&type=card)."""
+        methods, params = [], {"customer": customer_id, "type": "card", "limit": 100}
         while True:
             page = _plain(self._call(
-                "customers.payment_methods.list",
-                lambda: self._client.v1.customers.payment_methods.list(customer_id, params=dict(params)),
+                "payment_methods.list",
+                lambda: self._client.v1.payment_methods.list(params=dict(params)),
                 resource="payment_methods"))
             methods.extend(to_payment_method(d) for d in page["data"])
             if not page["has_more"] or not page["data"]:

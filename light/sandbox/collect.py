@@ -189,6 +189,8 @@ def create_payment_intent():
             raise StripeError(400, "You cannot confirm this PaymentIntent because it's missing a "
                               "payment method.", code="payment_intent_unexpected_state")
         off_session = p.get("off_session") in ("true", "1", "one_off", "recurring")
+        if pm["customer"] is None and customer_id and p["payment_method"] in payments.TEST_METHODS:
+            pm["customer"] = customer_id  # Stripe lets test ids like pm_card_visa go with a customer
         if off_session and pm["customer"] != customer_id:
             raise StripeError(400, "The PaymentMethod must be attached to the customer to be used "
                               "off_session.", param="payment_method")

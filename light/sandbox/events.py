@@ -17,7 +17,7 @@ from .state import API_VERSION
 # delivery scheduler along with the clock a test is moving.
 _REAL = {"monotonic": time.monotonic}
 RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds between attempts; 4 attempts in all
-REORDER_WINDOW = 0.3  # out-of-order mode holds deliveries this long, then sends them reversed
+REORDER_WINDOW = 1.0  # out-of-order mode holds deliveries this long (or until flushed), then sends them newest first
 
 
 def emit(store, account, type, obj, *, platforms=None):

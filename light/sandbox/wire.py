@@ -46,7 +46,8 @@ def required(param):
 
 
 def json_response(body, status=200, headers=None):
-    response = Response(json.dumps(body, indent=2), status=status, mimetype="application/json")
+    # Compact: indent would switch json to its pure-Python encoder, ~10x slower on big pages.
+    response = Response(json.dumps(body), status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
