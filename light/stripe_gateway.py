@@ -489,6 +489,10 @@ class StripeGateway:
         return to_customer(_plain(self._call("customers.create", lambda: self._client.v1.customers.create(
             params=params, options=options), resource="customers")))
 
+    def customer(self, id) -> Customer:
+        return to_customer(_plain(self._call("customers.retrieve", lambda: self._client.v1.customers.retrieve(id),
+                                             resource="customers")))
+
     def payment_methods(self, customer_id) -> list[PaymentMethod]:
         """The customer's saved cards (GET /v1/payment_methods?customer=…&type=card)."""
         methods, params = [], {"customer": customer_id, "type": "card", "limit": 100}

@@ -21,6 +21,7 @@ WEBHOOK_EVENTS = ("checkout.session.completed", "checkout.session.expired", "pay
 # proves it: reading an object that does not exist answers 404 when allowed, 403 when not.
 # (Customers (Write) is needed too; the gateway has no harmless customer read to probe it with yet.)
 PROBES = (
+    ("Customers (Write)", lambda g: g.customer("cus_light_permission_check")),
     ("PaymentMethods (Read)", lambda g: g.payment_methods("cus_light_permission_check")),
     ("Checkout Sessions (Write)", lambda g: g.checkout_session("cs_light_permission_check")),
     ("PaymentIntents (Write)", lambda g: g.payment_intent("pi_light_permission_check")),

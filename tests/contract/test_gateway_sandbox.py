@@ -147,6 +147,12 @@ def test_create_customer_is_idempotent_on_lights_key(gateway, customer):
                                 idempotency_key="contact-42")
 
 
+def test_a_customer_can_be_read_back_and_an_unknown_one_is_invalid(gateway, customer):
+    assert gateway.customer(customer.id) == customer
+    with pytest.raises(sg.InvalidRequest):
+        gateway.customer("cus_doesnotexist")
+
+
 def test_checkout_session_round_trip(stripe_sandbox, gateway, customer):
     session = gateway.create_checkout_session(
         customer_id=customer.id, currency="eur", lines=[("Invoice INV-9", 4500, 2), ("Fee", 50, 1)],

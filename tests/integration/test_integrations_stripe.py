@@ -94,6 +94,7 @@ def test_a_revoked_key_is_refused(client, owner, stripe_sandbox, sandbox_key):
 @pytest.mark.parametrize("denied, label", [
     ("account", "Account (Read)"),
     ("balance", "Balance (Read)"),
+    ("customers", "Customers (Write)"),
     ("payment_methods", "PaymentMethods (Read)"),
     ("checkout_sessions", "Checkout Sessions (Write)"),
     ("payment_intents", "PaymentIntents (Write)"),
