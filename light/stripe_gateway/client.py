@@ -1,4 +1,4 @@
-"""Light's one door to Stripe. The only module that imports `stripe`.
+"""Light's one door to Stripe. The only module in Light that imports `stripe`.
 
 It returns Light's own frozen dataclasses and raises Light's own exceptions, so routes, jobs and
 services never see an SDK object. Every write takes an idempotency key derived from Light's own
@@ -14,7 +14,6 @@ import random
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 
 import stripe
 from stripe import oauth_error as stripe_oauth_error
@@ -25,280 +24,42 @@ BACKOFF_BASE = 0.5  # seconds; doubled per attempt, capped, with full jitter
 BACKOFF_CAP = 8.0
 
 
-# -- errors -------------------------------------------------------------------------------------
-class GatewayError(Exception):
-    """A Stripe problem, with a message fit to show a user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class AuthenticationFailed(GatewayError):
-    """401: the key is wrong or revoked (or the connected account's access was revoked)."""
-
-
-class PermissionDenied(GatewayError):
-    """403: a restricted key lacks the permission for `resource`."""
-
-    def __init__(self, message: str, resource: str | None = None):
-        super().__init__(message)
-        self.resource = resource
-
-
-class Unreachable(GatewayError):
-    """Stripe could not be reached, or kept answering 5xx until the attempts ran out."""
-
-
-class RateLimited(GatewayError):
-    """Stripe kept answering 429 until the attempts ran out."""
-
-
-class InvalidRequest(GatewayError):
-    def __init__(self, message: str, param: str | None = None, code: str | None = None):
-        super().__init__(message)
-        self.param = param
-        self.code = code
-
-
-class IdempotencyConflict(GatewayError):
-    """The idempotency key was already used with different parameters."""
-
-
-class CardDeclined(GatewayError):
-    def __init__(self, message, code=None, decline_code=None, payment_intent_id=None):
-        super().__init__(message)
-        self.code = code
-        self.decline_code = decline_code
-        self.payment_intent_id = payment_intent_id
-
-
-class AuthenticationRequired(GatewayError):
-    """The bank wants the customer present (SCA): send them a payment link."""
-
-    def __init__(self, message, payment_intent_id=None):
-        super().__init__(message)
-        self.payment_intent_id = payment_intent_id
-
-
-class OAuthError(GatewayError):
-    def __init__(self, message, error=None, description=None):
-        super().__init__(message)
-        self.error = error
-        self.description = description
-
-
-class SignatureInvalid(GatewayError):
-    """A webhook whose signature, timestamp or JSON does not check out."""
-
-
-# -- Light's view of Stripe objects ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Account:
-    id: str
-    name: str | None
-    email: str | None
-    country: str | None
-    default_currency: str | None
-    livemode: bool
-
-
-@dataclass(frozen=True)
-class BalanceAmount:
-    currency: str
-    available: int
-    pending: int
-
-
-@dataclass(frozen=True)
-class FeeDetail:
-    amount: int
-    currency: str
-    type: str
-    description: str | None
-
-
-@dataclass(frozen=True)
-class BalanceTransaction:
-    id: str
-    amount: int
-    fee: int
-    net: int
-    currency: str
-    type: str
-    reporting_category: str
-    status: str
-    created: int
-    available_on: int
-    description: str | None
-    source_id: str | None
-    fee_details: tuple[FeeDetail, ...] = ()
-    exchange_rate: str | None = None  # a decimal string, never a float
-
-
-@dataclass(frozen=True)
-class Payout:
-    id: str
-    amount: int
-    currency: str
-    status: str
-    arrival_date: int
-    created: int
-    automatic: bool
-    reconciliation_status: str | None
-    balance_transaction_id: str | None
-    failure_code: str | None
-
-
-@dataclass(frozen=True)
-class ConnectToken:
-    access_token: str
-    refresh_token: str | None
-    stripe_user_id: str
-    scope: str | None
-    livemode: bool
-    publishable_key: str | None
-
-
-@dataclass(frozen=True)
-class Customer:
-    id: str
-    email: str | None
-    name: str | None
-
-
-@dataclass(frozen=True)
-class PaymentMethod:
-    id: str
-    brand: str | None
-    last4: str | None
-    exp_month: int | None
-    exp_year: int | None
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    id: str
-    url: str | None
-    status: str
-    payment_status: str
-    payment_intent_id: str | None
-    customer_id: str | None
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PaymentIntent:
-    id: str
-    status: str
-    amount: int
-    currency: str
-    customer_id: str | None
-    payment_method_id: str | None
-    latest_charge_id: str | None
-    metadata: dict = field(default_factory=dict)
-    last_error_code: str | None = None
-
-
-@dataclass(frozen=True)
-class Refund:
-    id: str
-    amount: int
-    currency: str
-    charge_id: str | None
-    payment_intent_id: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class WebhookEndpoint:
-    id: str
-    url: str
-    secret: str | None  # only known right after creation
-
-
-@dataclass(frozen=True)
-class Event:
-    id: str
-    type: str
-    account: str | None
-    livemode: bool
-    created: int
-    object: dict
-
-
-# -- mapping plain dicts (never SDK objects) to dataclasses --------------------------------------
-def _id(value):
-    """An expandable field as an id, whether Stripe sent the id or the object."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value
-
-
-def _exchange_rate(value):
-    if value is None:
-        return None
-    return value if isinstance(value, str) else repr(value)  # repr of a JSON number, not math
-
-
-def to_balance_transaction(d: dict) -> BalanceTransaction:
-    return BalanceTransaction(
-        id=d["id"], amount=d["amount"], fee=d["fee"], net=d["net"], currency=d["currency"],
-        type=d["type"], reporting_category=d.get("reporting_category"), status=d["status"],
-        created=d["created"], available_on=d["available_on"], description=d.get("description"),
-        source_id=_id(d.get("source")),
-        fee_details=tuple(FeeDetail(f["amount"], f["currency"], f["type"], f.get("description"))
-                          for f in d.get("fee_details") or ()),
-        exchange_rate=_exchange_rate(d.get("exchange_rate")))
-
-
-def to_payout(d: dict) -> Payout:
-    return Payout(id=d["id"], amount=d["amount"], currency=d["currency"], status=d["status"],
-                  arrival_date=d["arrival_date"], created=d["created"],
-                  automatic=bool(d.get("automatic")),
-                  reconciliation_status=d.get("reconciliation_status"),
-                  balance_transaction_id=_id(d.get("balance_transaction")),
-                  failure_code=d.get("failure_code"))
-
-
-def to_account(d: dict) -> Account:
-    profile = d.get("business_profile") or {}
-    dashboard = (d.get("settings") or {}).get("dashboard") or {}
-    return Account(id=d["id"], name=profile.get("name") or dashboard.get("display_name")
-                   or d.get("email"), email=d.get("email"), country=d.get("country"),
-                   default_currency=d.get("default_currency"), livemode=bool(d.get("livemode")))
-
-
-def to_customer(d: dict) -> Customer:
-    return Customer(id=d["id"], email=d.get("email"), name=d.get("name"))
-
-
-def to_payment_method(d: dict) -> PaymentMethod:
-    card = d.get("card") or {}
-    return PaymentMethod(id=d["id"], brand=card.get("brand"), last4=card.get("last4"),
-                         exp_month=card.get("exp_month"), exp_year=card.get("exp_year"))
-
-
-def to_checkout_session(d: dict) -> CheckoutSession:
-    return CheckoutSession(id=d["id"], url=d.get("url"), status=d["status"],
-                           payment_status=d["payment_status"],
-                           payment_intent_id=_id(d.get("payment_intent")),
-                           customer_id=_id(d.get("customer")), metadata=dict(d.get("metadata") or {}))
-
-
-def to_payment_intent(d: dict) -> PaymentIntent:
-    error = d.get("last_payment_error") or {}
-    return PaymentIntent(id=d["id"], status=d["status"], amount=d["amount"],
-                         currency=d["currency"], customer_id=_id(d.get("customer")),
-                         payment_method_id=_id(d.get("payment_method")),
-                         latest_charge_id=_id(d.get("latest_charge")),
-                         metadata=dict(d.get("metadata") or {}), last_error_code=error.get("code"))
-
-
-def to_refund(d: dict) -> Refund:
-    return Refund(id=d["id"], amount=d["amount"], currency=d["currency"],
-                  charge_id=_id(d.get("charge")), payment_intent_id=_id(d.get("payment_intent")),
-                  status=d["status"])
+from light.stripe_gateway.types import (  # noqa: F401 - re-exported
+    GatewayError,
+    AuthenticationFailed,
+    PermissionDenied,
+    Unreachable,
+    RateLimited,
+    InvalidRequest,
+    IdempotencyConflict,
+    CardDeclined,
+    AuthenticationRequired,
+    OAuthError,
+    SignatureInvalid,
+    Account,
+    BalanceAmount,
+    FeeDetail,
+    BalanceTransaction,
+    Payout,
+    ConnectToken,
+    Customer,
+    PaymentMethod,
+    CheckoutSession,
+    PaymentIntent,
+    Refund,
+    WebhookEndpoint,
+    Event,
+    _id,
+    _exchange_rate,
+    to_balance_transaction,
+    to_payout,
+    to_account,
+    to_customer,
+    to_payment_method,
+    to_checkout_session,
+    to_payment_intent,
+    to_refund,
+)
 
 
 def _plain(obj) -> dict:
