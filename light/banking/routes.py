@@ -1,10 +1,115 @@
-from flask_login import login_required
+"""Bank Reconciliation: bank accounts, Connect Bank > Stripe Account, the reconciliation view."""
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required
 
-from light.banking import bp
-from light.web import render
+from light.banking import bp, connect, queries, services
+from light.banking.categories import CATEGORIES, label
+from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
+from light.web import get_scoped_or_404, owner_required, redirect_to, render, scoped
+
+STATE_KEY = "banking_oauth_state"
+
+
+def _redirect_uri() -> str:
+    base = current_app.config.get("LIGHT_PUBLIC_URL")
+    path = url_for("banking.oauth_callback")
+    return base.rstrip("/") + path if base else url_for("banking.oauth_callback", _external=True)
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render("banking/index.html")
+    connections = scoped(StripeConnection).order_by(StripeConnection.id).all()
+    syncs = {c.id: services.running_sync(c) for c in connections}
+    return render("banking/index.html", accounts=services.bank_accounts(current_user.organization_id),
+                  connections=connections, syncs=syncs)
+
+
+@bp.route("/connect")
+@login_required
+def connect_bank():
+    return render("banking/connect.html", message=None)
+
+
+@bp.route("/connect/stripe")
+@owner_required
+def connect_stripe():
+    try:
+        url, state = connect.authorize_url(current_app.config, _redirect_uri())
+    except connect.ConnectError as exc:
+        return render("banking/connect.html", message=exc.message, status=400)
+    session[STATE_KEY] = {"state": state, "user": current_user.id}
+    return redirect(url, code=303)
+
+
+@bp.route("/connect/stripe/callback")
+@owner_required
+def oauth_callback():
+    saved = session.pop(STATE_KEY, None) or {}
+    expected = saved.get("state") if saved.get("user") == current_user.id else None
+    problem = connect.callback_problem(request.args, expected)
+    if problem:
+        return render("banking/connect.html", message=problem, status=200 if problem == connect.DECLINED else 400)
+    try:
+        token = connect.exchange_code(current_app.config, request.args["code"], _redirect_uri())
+    except connect.ConnectError as exc:
+        return render("banking/connect.html", message=exc.message, status=400)
+    connection = services.store_connection(current_user.organization_id, token)
+    services.ensure_connect_webhook()
+    services.start_sync(connection, "connect")
+    flash(f"Connected {connection.name}. Light is importing its history; you can leave this page.", "success")
+    return redirect(url_for("banking.index"), code=303)
+
+
+@bp.route("/accounts/<int:account_id>")
+@login_required
+def account(account_id):
+    bank_account = get_scoped_or_404(BankAccount, account_id)
+    filters = queries.parse_filters(request.args)
+    status = 422 if filters.errors else 200
+    rows, next_cursor = ([], None) if filters.errors else queries.transactions_page(
+        bank_account, filters, request.args.get("after"))
+    context = dict(bank_account=bank_account, filters=filters, rows=rows, next_cursor=next_cursor,
+                   payouts=queries.payouts_for(rows), categories=CATEGORIES, label=label,
+                   statuses=queries.STATUSES, after=request.args.get("after"))
+    if request.args.get("after") and getattr(request, "htmx", None):
+        return render("banking/_rows.html", "banking/_rows.html", status=status, **context)
+    connection = bank_account.connection
+    last_run = (SyncRun.query.filter_by(connection_id=connection.id).order_by(SyncRun.id.desc()).first())
+    return render("banking/account.html", "banking/_transactions.html", status=status, connection=connection,
+                  last_run=last_run, job=services.running_sync(connection),
+                  chart=queries.balance_chart(bank_account), **context)
+
+
+@bp.route("/payouts/<int:payout_id>")
+@login_required
+def payout(payout_id):
+    found = get_scoped_or_404(BankPayout, payout_id)
+    members = queries.payout_members(found)
+    return render("banking/payout.html", "banking/_payout_rows.html", payout=found, members=members,
+                  total=sum(m.net for m in members), label=label,
+                  bank_account=get_scoped_or_404(BankAccount, found.bank_account_id))
+
+
+@bp.route("/connections/<int:connection_id>/sync", methods=["POST"])
+@login_required
+def sync_now(connection_id):
+    connection = get_scoped_or_404(StripeConnection, connection_id)
+    job = services.start_sync(connection, "manual")
+    if job is None:
+        flash("This Stripe Account is not connected any more: reconnect it to sync.", "error")
+    back = request.form.get("next") or url_for("banking.index")
+    return redirect_to(back if back.startswith("/") and not back.startswith("//") else url_for("banking.index"))
+
+
+@bp.route("/connections/<int:connection_id>/disconnect", methods=["POST"])
+@owner_required
+def disconnect(connection_id):
+    connection = get_scoped_or_404(StripeConnection, connection_id)
+    try:
+        services.disconnect(connection)
+    except services.DisconnectError as exc:
+        flash(exc.message, "error")
+        return redirect_to(url_for("banking.index"))
+    flash(f"Disconnected {connection.name}. Its history stays here, read-only.", "success")
+    return redirect_to(url_for("banking.index"))

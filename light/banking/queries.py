@@ -1,0 +1,140 @@
+"""Reading the feed for the reconciliation view: filters, keyset pages, payouts, balance history.
+
+Pages are keyset-paginated on (created, id), newest first, so page 1,000 costs what page 1 does;
+every query here is one per page, never one per row.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_
+
+from light.auth.models import utcnow
+from light.banking.categories import CATEGORIES
+from light.banking.chart import balance_series, chart_points
+from light.banking.models import BankAccount, BankPayout, BankTransaction
+from light.extensions import db
+
+PAGE_SIZE = 50
+STATUSES = ("available", "pending")
+CHART_DAYS = 90
+
+
+@dataclass
+class Filters:
+    category: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    errors: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def query(self) -> dict:
+        return {k: v for k, v in self.raw.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.category or self.status or self.date_from or self.date_to or self.text)
+
+
+def _date(value: str, errors: dict, name: str, label: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"Enter the {label} as a date, like 2026-01-31."
+        return None
+
+
+def parse_filters(args) -> Filters:
+    """Filters from the query string; bad values come back as messages in `errors`."""
+    raw = {k: (args.get(k) or "").strip() for k in ("category", "status", "from", "to", "q")}
+    errors: dict = {}
+    category = raw["category"] if raw["category"] in CATEGORIES else ""
+    if raw["category"] and not category:
+        errors["category"] = "Choose a type from the list."
+    status = raw["status"] if raw["status"] in STATUSES else ""
+    if raw["status"] and not status:
+        errors["status"] = "Choose a status from the list."
+    date_from = _date(raw["from"], errors, "from", "start date")
+    date_to = _date(raw["to"], errors, "to", "end date")
+    if date_from and date_to and date_from > date_to:
+        errors["to"] = "The end date is before the start date."
+    return Filters(category, status, date_from, date_to, raw["q"][:100], errors, raw)
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """`<unix seconds>-<id>` of the last row shown; None when absent or malformed."""
+    try:
+        seconds, ident = (value or "").split("-", 1)
+        return datetime(1970, 1, 1) + timedelta(seconds=int(seconds)), int(ident)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def cursor_of(row: BankTransaction) -> str:
+    return f"{int((row.created - datetime(1970, 1, 1)).total_seconds())}-{row.id}"
+
+
+def filtered(bank_account: BankAccount, filters: Filters):
+    T = BankTransaction
+    query = db.session.query(T).filter(T.bank_account_id == bank_account.id)
+    if filters.category:
+        query = query.filter(T.category == filters.category)
+    if filters.status:
+        query = query.filter(T.status == filters.status)
+    if filters.date_from:
+        query = query.filter(T.created >= datetime.combine(filters.date_from, datetime.min.time()))
+    if filters.date_to:
+        query = query.filter(T.created < datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()))
+    if filters.text:
+        like = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.filter(or_(T.description.ilike(like, escape="\\"), T.stripe_id == filters.text,
+                                 T.source_id == filters.text))
+    return query
+
+
+def transactions_page(bank_account: BankAccount, filters: Filters, after: str | None = None,
+                      limit: int = PAGE_SIZE) -> tuple[list[BankTransaction], str | None]:
+    """One page, newest first, and the cursor of the next page (None at the end)."""
+    T = BankTransaction
+    query = filtered(bank_account, filters)
+    cursor = parse_cursor(after)
+    if cursor:
+        created, ident = cursor
+        query = query.filter(or_(T.created < created, and_(T.created == created, T.id < ident)))
+    rows = query.order_by(T.created.desc(), T.id.desc()).limit(limit + 1).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (cursor_of(rows[-1]) if more and rows else None)
+
+
+def payouts_for(rows: list[BankTransaction]) -> dict[str, BankPayout]:
+    """The payouts behind the payout rows of a page, in one query."""
+    ids = [r.source_id for r in rows if r.category == "payout" and r.source_id and r.source_id.startswith("po_")]
+    if not ids:
+        return {}
+    return {p.stripe_id: p for p in BankPayout.query.filter(BankPayout.organization_id == rows[0].organization_id,
+                                                             BankPayout.stripe_id.in_(ids))}
+
+
+def payout_members(payout: BankPayout) -> list[BankTransaction]:
+    """What the payout paid out (without the payout's own transaction), newest first."""
+    T = BankTransaction
+    return (T.query.filter(T.bank_account_id == payout.bank_account_id, T.payout_id == payout.stripe_id,
+                           T.source_id != payout.stripe_id)
+            .order_by(T.created.desc(), T.id.desc()).all())
+
+
+def balance_chart(bank_account: BankAccount, days: int = CHART_DAYS):
+    """The balance over the last `days` days, walked back from today's balance."""
+    T = BankTransaction
+    since = utcnow() - timedelta(days=days)
+    day = func.date(T.created)
+    rows = (db.session.query(day, func.sum(T.net)).filter(T.bank_account_id == bank_account.id, T.created >= since)
+            .group_by(day).all())
+    daily = [(d if isinstance(d, date) else date.fromisoformat(str(d)), int(total)) for d, total in rows]
+    return chart_points(balance_series(daily, bank_account.total))

@@ -1,0 +1,143 @@
+"""Bank feed use cases: connect, sync, disconnect. Plain values in, commit, domain errors out."""
+import logging
+from datetime import timezone
+
+from flask import current_app
+
+from light.auth.models import utcnow
+from light.banking.connect import ConnectToken
+from light.banking.models import BankAccount, ConnectWebhookEndpoint, StripeConnection
+from light.extensions import db
+from light.jobs import enqueue
+from light.jobs.models import Job
+from light.jobs.queue import active_job
+from light.stripe_gateway import GatewayError, OAuthError, StripeGateway
+
+log = logging.getLogger(__name__)
+CONNECT_EVENTS = ("balance.available", "payout.created", "payout.updated", "payout.paid", "payout.failed",
+                  "payout.canceled", "payout.reconciliation_completed", "charge.succeeded", "charge.refunded",
+                  "charge.dispute.created", "account.application.deauthorized")
+
+
+class DisconnectError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def store_connection(organization_id: int, token: ConnectToken) -> StripeConnection:
+    """Save (or renew, on reconnect) the connection; its history is kept across reconnects."""
+    connection = StripeConnection.query.filter_by(organization_id=organization_id,
+                                                  stripe_user_id=token.stripe_user_id).one_or_none()
+    if connection is None:
+        connection = StripeConnection(organization_id=organization_id, stripe_user_id=token.stripe_user_id)
+        db.session.add(connection)
+    connection.livemode, connection.scope = token.livemode, token.scope
+    connection.access_token, connection.refresh_token = token.access_token, token.refresh_token
+    connection.status, connection.connected_at, connection.ended_at = "active", utcnow(), None
+    db.session.commit()
+    try:
+        account = StripeGateway.from_config(current_app.config, stripe_account=token.stripe_user_id).account()
+        connection.display_name = (account.name or "")[:200] or None
+        db.session.commit()
+    except GatewayError as exc:  # a name is nice to have; the sync will tell if access is broken
+        log.info("could not read the connected account's name: %s", exc.message)
+    return connection
+
+
+def sync_key(connection_id: int) -> str:
+    return f"bank-sync:{connection_id}"
+
+
+def start_sync(connection: StripeConnection, trigger: str = "manual") -> Job | None:
+    """Queue a sync unless one is already queued or running for this connection."""
+    if not connection.is_active:
+        return None
+    verb = "Importing" if connection.newest_transaction_id is None else "Syncing"
+    return enqueue("light.banking.jobs.sync_connection", connection.id, trigger, kind="bank_sync",
+                   description=f"{verb} {connection.name}", organization_id=connection.organization_id,
+                   active_key=sync_key(connection.id))
+
+
+def running_sync(connection: StripeConnection) -> Job | None:
+    return active_job(sync_key(connection.id))
+
+
+def disconnect(connection: StripeConnection) -> None:
+    """Deauthorize at Stripe, keep the history (read-only), forget the tokens."""
+    if connection.status == "active":
+        gateway = StripeGateway.from_config(current_app.config)
+        try:
+            gateway.deauthorize(current_app.config.get("STRIPE_CLIENT_ID"), connection.stripe_user_id)
+        except OAuthError as exc:
+            # Already disconnected on Stripe's side: the outcome the user asked for.
+            log.info("deauthorize: %s", exc.error)
+        except GatewayError as exc:
+            raise DisconnectError(f"Stripe could not disconnect the account: {exc.message}") from None
+    connection.status, connection.ended_at = "disconnected", connection.ended_at or utcnow()
+    connection.access_token = connection.refresh_token = None
+    db.session.commit()
+
+
+def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -> list[int]:
+    """`account.application.deauthorized`: revoke the connections authorized before the event.
+
+    A stale event (older than the current authorization, e.g. delivered late after a reconnect)
+    is ignored."""
+    revoked = []
+    for connection in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active",
+                                                       livemode=livemode):
+        authorized = int(connection.connected_at.replace(tzinfo=timezone.utc).timestamp())
+        if event_created < authorized:
+            continue
+        connection.status, connection.ended_at = "revoked", utcnow()
+        connection.access_token = connection.refresh_token = None
+        revoked.append(connection.id)
+    db.session.commit()
+    return revoked
+
+
+def sync_connections_for(stripe_user_id: str, trigger: str = "webhook") -> list[Job]:
+    return [job for c in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active")
+            if (job := start_sync(c, trigger)) is not None]
+
+
+def bank_accounts(organization_id: int) -> list[BankAccount]:
+    return (BankAccount.query.join(StripeConnection).filter(BankAccount.organization_id == organization_id)
+            .order_by(StripeConnection.id, BankAccount.currency).all())
+
+
+# -- Light's own Connect webhook endpoint --------------------------------------------------------
+def connect_webhook_url() -> str | None:
+    base = current_app.config.get("LIGHT_PUBLIC_URL")
+    return f"{base.rstrip('/')}/webhooks/stripe/connect" if base else None
+
+
+def ensure_connect_webhook() -> ConnectWebhookEndpoint | None:
+    """Register Light's Connect endpoint at Stripe once, when no signing secret is configured and
+    Light knows its public URL. Best effort: connecting works without it (the clock still syncs)."""
+    url = connect_webhook_url()
+    if current_app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET") or not url:
+        return None
+    existing = ConnectWebhookEndpoint.query.filter_by(url=url).first()
+    if existing is not None:
+        return existing
+    try:
+        endpoint = StripeGateway.from_config(current_app.config).create_webhook_endpoint(
+            url=url, events=CONNECT_EVENTS, connect=True, idempotency_key=f"light-connect-webhook-{url}")
+    except GatewayError as exc:
+        log.warning("could not register the Connect webhook endpoint: %s", exc.message)
+        return None
+    if not endpoint.secret:
+        return None
+    record = ConnectWebhookEndpoint(stripe_id=endpoint.id, url=url, secret=endpoint.secret,
+                                    livemode=str(current_app.config.get("STRIPE_SECRET_KEY", "")).startswith("sk_live"))
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def registered_connect_secrets() -> list[str]:
+    return [e.secret for e in ConnectWebhookEndpoint.query.all()]
+
+

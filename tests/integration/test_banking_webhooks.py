@@ -1,0 +1,131 @@
+"""Connect webhooks for the bank feed: signed, deduplicated, order-proof, and end to end."""
+import json
+import threading
+import time
+
+import pytest
+from werkzeug.serving import make_server
+
+from light.banking import services
+from light.banking.connect import ConnectToken
+from light.banking.models import ConnectWebhookEndpoint, StripeConnection, SyncRun
+from light.extensions import db
+from light.sandbox.events import sign
+from light.webhooks.models import StripeEvent
+from tests.fixtures.owned.banking import sandbox_config
+
+SECRET = "whsec_banktests0001"
+
+
+@pytest.fixture
+def app_config(app_config, stripe_sandbox, sandbox_key):
+    return sandbox_config(app_config, stripe_sandbox, sandbox_key)
+
+
+@pytest.fixture
+def connection(auth, stripe_sandbox, sandbox_key):
+    owner = auth.create_owner()
+    token = stripe_sandbox.connect_account(sandbox_key, "Webhook Shop")
+    return services.store_connection(owner.organization_id, ConnectToken(
+        token["stripe_user_id"], token["access_token"], token["refresh_token"], token["scope"], token["livemode"]))
+
+
+def deliver(client, event_type, account, *, event_id="evt_bank1", created=None, secret=SECRET, obj=None):
+    body = json.dumps({"id": event_id, "object": "event", "type": event_type, "account": account,
+                       "livemode": False, "created": created or int(time.time()),
+                       "data": {"object": obj or {"id": "po_1", "object": "payout"}}}).encode()
+    return client.post("/webhooks/stripe/connect", data=body, content_type="application/json",
+                       headers={"Stripe-Signature": sign(body, secret, int(time.time()))})
+
+
+@pytest.mark.parametrize("event_type", ["payout.paid", "balance.available", "charge.refunded"])
+def test_a_signed_connect_event_queues_a_sync_of_that_connection(client, connection, run_jobs, event_type):
+    assert deliver(client, event_type, connection.stripe_user_id).status_code == 200
+    run_jobs()
+    run = SyncRun.query.one()
+    assert (run.connection_id, run.trigger, run.error) == (connection.id, "webhook", None)
+
+
+def test_an_event_for_an_account_light_does_not_know_changes_nothing(client, connection, run_jobs):
+    assert deliver(client, "payout.paid", "acct_somebodyelse").status_code == 200
+    run_jobs()
+    assert SyncRun.query.count() == 0
+
+
+def test_a_bad_signature_is_refused_with_400_and_nothing_written(client, connection, run_jobs):
+    response = deliver(client, "payout.paid", connection.stripe_user_id, secret="whsec_wrong000000")
+    assert response.status_code == 400
+    run_jobs()
+    assert StripeEvent.query.count() == 0 and SyncRun.query.count() == 0
+
+
+def test_a_duplicate_delivery_is_recorded_once_and_syncs_once(client, connection, run_jobs):
+    for _ in range(3):
+        assert deliver(client, "payout.paid", connection.stripe_user_id).status_code == 200
+    run_jobs()
+    assert StripeEvent.query.count() == 1 and SyncRun.query.count() == 1
+
+
+def test_deauthorized_in_stripe_marks_the_connection_revoked_with_a_reconnect_button(client, auth, connection,
+                                                                                     run_jobs):
+    deliver(client, "account.application.deauthorized", connection.stripe_user_id, event_id="evt_deauth")
+    run_jobs()
+    db.session.refresh(connection)
+    assert connection.status == "revoked" and connection.access_token is None
+    assert services.start_sync(connection) is None
+    from light.auth.models import User
+
+    owner = User.query.filter_by(organization_id=connection.organization_id).first()
+    client.post("/login", data={"email": owner.email, "password": "correct horse battery"})
+    page = client.get("/bank-reconciliation/").get_data(as_text=True)
+    assert "Access was revoked in Stripe" in page and "Reconnect" in page
+
+
+def test_a_late_deauthorization_from_before_a_reconnect_is_ignored(client, connection, run_jobs):
+    before = int(connection.connected_at.timestamp()) - 3600
+    deliver(client, "account.application.deauthorized", connection.stripe_user_id, event_id="evt_old",
+            created=before)
+    run_jobs()
+    db.session.refresh(connection)
+    assert connection.status == "active"
+
+
+@pytest.fixture
+def light_server(app):
+    """This test's Light app on a real port, so the sandbox can deliver webhooks to it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def wait_for_deliveries(stripe_sandbox, event_type, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        delivered = [d for d in stripe_sandbox.deliveries()["data"] if d["type"] == event_type]
+        if delivered and stripe_sandbox.deliveries()["pending"] == 0:
+            return delivered
+        time.sleep(0.1)
+    raise AssertionError(f"no {event_type} delivery within {timeout}s")
+
+
+def test_light_registers_its_connect_endpoint_and_the_sandbox_delivers_to_it_end_to_end(
+        app, light_server, connection, stripe_sandbox, run_jobs):
+    app.config.update(STRIPE_CONNECT_WEBHOOK_SECRET=None, LIGHT_PUBLIC_URL=light_server)
+    endpoint = services.ensure_connect_webhook()
+    assert endpoint is not None and endpoint.url == f"{light_server}/webhooks/stripe/connect"
+    assert services.ensure_connect_webhook().id == endpoint.id  # registered once
+    raw = db.session.execute(db.text("SELECT secret FROM bank_connect_webhook_endpoints")).scalar()
+    assert endpoint.secret.startswith("whsec_") and endpoint.secret not in raw
+
+    stripe_sandbox.payouts(account=connection.stripe_user_id, advance_to="paid")
+    delivered = wait_for_deliveries(stripe_sandbox, "payout.paid")
+    assert all(d["status"] == 200 for d in delivered)
+    run_jobs()
+    assert SyncRun.query.filter_by(trigger="webhook").count() >= 1
+
+    stripe_sandbox.revoke(account=connection.stripe_user_id)
+    wait_for_deliveries(stripe_sandbox, "account.application.deauthorized")
+    run_jobs()
+    assert db.session.get(StripeConnection, connection.id).status == "revoked"
+    assert ConnectWebhookEndpoint.query.count() == 1
