@@ -72,6 +72,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator) and type(obj).__module__.startswith("light."):
+        return f"sa.{obj.impl.__class__.__name__}()"
+    return False
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -91,6 +99,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # Light's column types (e.g. EncryptedText) are stored as their plain impl, so migrations
+    # never import application code.
+    conf_args.setdefault("render_item", render_item)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
