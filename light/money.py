@@ -14,6 +14,17 @@ THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK",
                      "JPY", "KWD", "BHD", "SGD", "HKD", "INR", "MXN", "BRL", "ZAR")
 
+# Every currency Stripe can charge in (ISO 4217), so an unknown code like XYZ is refused up front.
+STRIPE_CURRENCIES = frozenset("""
+USD AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP BYN BZD
+CAD CDF CHF CLP CNY COP CRC CVE CZK DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP GEL GIP GMD GNF GTQ GYD
+HKD HNL HTG HUF IDR ILS INR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD KZT LAK LBP LKR LRD LSL MAD
+MDL MGA MKD MMK MNT MOP MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
+PYG QAR RON RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SOS SRD STD SZL THB TJS TND TOP TRY TTD TWD TZS
+UAH UGX UYU UZS VND VUV WST XAF XCD XOF XPF YER ZAR ZMW""".split())
+# What the forms offer: the common ones first, then every other currency Stripe charges in.
+CURRENCIES = COMMON_CURRENCIES + tuple(sorted(STRIPE_CURRENCIES - set(COMMON_CURRENCIES)))
+
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$", "NZD": "NZ$",
            "INR": "₹", "CHF": "CHF ", "KWD": "KWD ", "BHD": "BHD "}
 
@@ -32,7 +43,7 @@ def exponent(currency: str) -> int:
 
 
 def is_currency(code: str) -> bool:
-    return isinstance(code, str) and len(code) == 3 and code.isascii() and code.isalpha()
+    return isinstance(code, str) and code.upper() in STRIPE_CURRENCIES
 
 
 def parse_amount(text: str, currency: str) -> int:

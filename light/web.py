@@ -51,7 +51,13 @@ def scoped(model):
     return db.session.query(model).filter(model.organization_id == current_user.organization_id)
 
 
+MAX_ID = 2**31 - 1  # the largest integer id the database stores
+
+
 def get_scoped_or_404(model, ident):
+    # An integer id beyond the column's range can't name a record; PostgreSQL would refuse the query.
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        abort(404)
     obj = scoped(model).filter(model.id == ident).one_or_none()
     if obj is None:
         abort(404)

@@ -10,3 +10,13 @@ def count_to(n: int) -> str:
 
 def explode(message: str) -> None:
     raise ValueError(message)
+
+
+class Refused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def refuse(message: str) -> None:
+    raise Refused(message)

@@ -63,7 +63,8 @@ def callback_problem(args, expected_state: str | None) -> str | None:
     if args.get("error") == "access_denied":
         return DECLINED
     if args.get("error"):
-        return f"Stripe did not connect the account: {args.get('error_description') or args['error']}."
+        # Whatever the query says is shown, so it is cut short: it is Stripe's words or a visitor's.
+        return f"Stripe did not connect the account: {(args.get('error_description') or args['error'])[:200]}."
     if not args.get("code"):
         return "Stripe sent Light back without an authorization code. Start again from Connect Bank."
     return None

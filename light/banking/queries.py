@@ -17,6 +17,8 @@ from light.extensions import db
 PAGE_SIZE = 50
 STATUSES = ("available", "pending")
 CHART_DAYS = 90
+MAX_TEXT = 100
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a bigger number in a URL can't name a row
 
 
 @dataclass
@@ -51,7 +53,9 @@ def _date(value: str, errors: dict, name: str, label: str) -> date | None:
 
 def parse_filters(args) -> Filters:
     """Filters from the query string; bad values come back as messages in `errors`."""
-    raw = {k: (args.get(k) or "").strip() for k in ("category", "status", "from", "to", "q")}
+    # NUL can't go into a PostgreSQL string; long text is cut so links that carry it stay short.
+    raw = {k: (args.get(k) or "").replace("\x00", "").strip()[:MAX_TEXT]
+           for k in ("category", "status", "from", "to", "q")}
     errors: dict = {}
     category = raw["category"] if raw["category"] in CATEGORIES else ""
     if raw["category"] and not category:
@@ -63,16 +67,17 @@ def parse_filters(args) -> Filters:
     date_to = _date(raw["to"], errors, "to", "end date")
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date is before the start date."
-    return Filters(category, status, date_from, date_to, raw["q"][:100], errors, raw)
+    return Filters(category, status, date_from, date_to, raw["q"], errors, raw)
 
 
 def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
     """`<unix seconds>-<id>` of the last row shown; None when absent or malformed."""
     try:
         seconds, ident = (value or "").split("-", 1)
-        return datetime(1970, 1, 1) + timedelta(seconds=int(seconds)), int(ident)
+        created, ident = datetime(1970, 1, 1) + timedelta(seconds=int(seconds)), int(ident)
     except (ValueError, OverflowError, OSError):
         return None
+    return (created, ident) if 0 < ident <= MAX_ID else None
 
 
 def cursor_of(row: BankTransaction) -> str:
@@ -88,7 +93,7 @@ def filtered(bank_account: BankAccount, filters: Filters):
         query = query.filter(T.status == filters.status)
     if filters.date_from:
         query = query.filter(T.created >= datetime.combine(filters.date_from, datetime.min.time()))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # the last day of the calendar bounds nothing
         query = query.filter(T.created < datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()))
     if filters.text:
         like = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

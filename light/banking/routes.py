@@ -8,6 +8,7 @@ from light.banking.models import BankAccount, BankPayout, StripeConnection, Sync
 from light.web import get_scoped_or_404, owner_required, redirect_to, render, scoped
 
 STATE_KEY = "banking_oauth_state"
+ID = f"int(max={queries.MAX_ID})"  # a bigger number can't name a row: 404 from routing, not a DB error
 
 
 def _redirect_uri() -> str:
@@ -61,7 +62,7 @@ def oauth_callback():
     return redirect(url_for("banking.index"), code=303)
 
 
-@bp.route("/accounts/<int:account_id>")
+@bp.route(f"/accounts/<{ID}:account_id>")
 @login_required
 def account(account_id):
     bank_account = get_scoped_or_404(BankAccount, account_id)
@@ -81,7 +82,7 @@ def account(account_id):
                   chart=queries.balance_chart(bank_account), **context)
 
 
-@bp.route("/payouts/<int:payout_id>")
+@bp.route(f"/payouts/<{ID}:payout_id>")
 @login_required
 def payout(payout_id):
     found = get_scoped_or_404(BankPayout, payout_id)
@@ -91,18 +92,25 @@ def payout(payout_id):
                   bank_account=get_scoped_or_404(BankAccount, found.bank_account_id))
 
 
-@bp.route("/connections/<int:connection_id>/sync", methods=["POST"])
+@bp.route(f"/connections/<{ID}:connection_id>/sync", methods=["POST"])
 @login_required
 def sync_now(connection_id):
     connection = get_scoped_or_404(StripeConnection, connection_id)
     job = services.start_sync(connection, "manual")
     if job is None:
         flash("This Stripe Account is not connected any more: reconnect it to sync.", "error")
-    back = request.form.get("next") or url_for("banking.index")
-    return redirect_to(back if back.startswith("/") and not back.startswith("//") else url_for("banking.index"))
+    return redirect_to(_back_to_bank_reconciliation(request.form.get("next")))
 
 
-@bp.route("/connections/<int:connection_id>/disconnect", methods=["POST"])
+def _back_to_bank_reconciliation(url: str | None) -> str:
+    """Only a Bank Reconciliation page of this Light: never another site, never a header break."""
+    index = url_for("banking.index")
+    if url and url.startswith(index) and url.isprintable() and "\\" not in url and " " not in url:
+        return url
+    return index
+
+
+@bp.route(f"/connections/<{ID}:connection_id>/disconnect", methods=["POST"])
 @owner_required
 def disconnect(connection_id):
     connection = get_scoped_or_404(StripeConnection, connection_id)

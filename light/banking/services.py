@@ -64,8 +64,11 @@ def running_sync(connection: StripeConnection) -> Job | None:
 
 
 def disconnect(connection: StripeConnection) -> None:
-    """Deauthorize at Stripe, keep the history (read-only), forget the tokens."""
-    if connection.status == "active":
+    """Deauthorize at Stripe, keep the history (read-only), forget the tokens.
+
+    Light's access to a Stripe Account is one grant however many organizations connected it, so
+    Stripe is only told once the last of them lets go."""
+    if connection.status == "active" and not _shared_with_another_organization(connection):
         gateway = StripeGateway.from_config(current_app.config)
         try:
             gateway.deauthorize(current_app.config.get("STRIPE_CLIENT_ID"), connection.stripe_user_id)
@@ -74,7 +77,21 @@ def disconnect(connection: StripeConnection) -> None:
             log.info("deauthorize: %s", exc.error)
         except GatewayError as exc:
             raise DisconnectError(f"Stripe could not disconnect the account: {exc.message}") from None
-    connection.status, connection.ended_at = "disconnected", connection.ended_at or utcnow()
+    end_connection(connection, "disconnected")
+
+
+def _shared_with_another_organization(connection: StripeConnection) -> bool:
+    return db.session.query(StripeConnection.query.filter(
+        StripeConnection.stripe_user_id == connection.stripe_user_id, StripeConnection.id != connection.id,
+        StripeConnection.livemode == connection.livemode, StripeConnection.status == "active").exists()).scalar()
+
+
+def end_connection(connection: StripeConnection, status: str) -> None:
+    """Stop syncing (revoked at Stripe, or disconnected here): tokens forgotten, history kept."""
+    if connection.status == "active" or connection.ended_at is None:
+        connection.ended_at = utcnow()
+    if connection.status == "active" or status == "disconnected":
+        connection.status = status
     connection.access_token = connection.refresh_token = None
     db.session.commit()
 
@@ -86,14 +103,11 @@ def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -
     is ignored."""
     revoked = []
     for connection in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active",
-                                                       livemode=livemode):
+                                                       livemode=livemode).all():
         authorized = int(connection.connected_at.replace(tzinfo=timezone.utc).timestamp())
-        if event_created < authorized:
-            continue
-        connection.status, connection.ended_at = "revoked", utcnow()
-        connection.access_token = connection.refresh_token = None
-        revoked.append(connection.id)
-    db.session.commit()
+        if event_created >= authorized:
+            end_connection(connection, "revoked")
+            revoked.append(connection.id)
     return revoked
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from light.auth.models import utcnow
 from light.banking.categories import category_for
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
+from light.banking.services import end_connection
 from light.extensions import db
 from light.jobs import report_progress
 from light.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
              "description", "source_id")
 CLOSED_PAYOUT = ("failed", "canceled")
+
+
+class SyncFailed(Exception):
+    message = "Light hit an unexpected problem while syncing. It will try again at the next sync."
 
 
 def gateway_for(connection: StripeConnection, **options) -> StripeGateway:
@@ -126,7 +131,8 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
             _reconcile_payouts(feed, force=trigger == "webhook")
     except AuthenticationFailed as exc:
         db.session.rollback()
-        mark_revoked(connection)
+        if _platform_key_works():  # else Light's own key is at fault, not the connection
+            end_connection(connection, "revoked")
         _finish(run, exc.message)
         return run
     except GatewayError as exc:
@@ -135,8 +141,9 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
         raise
     except Exception as exc:
         db.session.rollback()
-        _finish(run, f"{type(exc).__name__}: {exc}")
-        raise
+        # The exception's text may quote SQL or data: it stays chained (for the log), pages get plain words.
+        _finish(run, SyncFailed.message)
+        raise SyncFailed(SyncFailed.message) from exc
     connection.last_synced_at = utcnow()
     _finish(run, None)
     return run
@@ -148,10 +155,12 @@ def _finish(run: SyncRun, error: str | None) -> None:
     db.session.commit()
 
 
-def mark_revoked(connection: StripeConnection) -> None:
-    if connection.status == "active":
-        connection.status, connection.ended_at = "revoked", utcnow()
-        db.session.commit()
+def _platform_key_works() -> bool:
+    try:
+        StripeGateway.from_config(current_app.config).account()
+    except GatewayError:
+        return False
+    return True
 
 
 def _backfill(feed: Feed) -> bool:

@@ -34,10 +34,16 @@ def period_start(start: date, frequency: str, index: int) -> date:
 
 
 def period(start: date, frequency: str, index: int, end_date: date | None = None) -> Period | None:
-    first = period_start(start, frequency, index)
+    try:
+        first = period_start(start, frequency, index)
+    except ValueError:  # past year 9999: the calendar (and the contract) ends there
+        return None
     if end_date is not None and first > end_date:
         return None
-    last = period_start(start, frequency, index + 1) - timedelta(days=1)
+    try:
+        last = period_start(start, frequency, index + 1) - timedelta(days=1)
+    except ValueError:
+        last = date.max
     if end_date is not None and last > end_date:
         last = end_date
     return Period(index, first, last)

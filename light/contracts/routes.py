@@ -9,7 +9,7 @@ from light.customers.services import customers_of
 from light.invoices.forms import line_rows
 from light.invoices.models import Invoice
 from light.invoices.services import NotAllowed, ValidationFailed
-from light.money import COMMON_CURRENCIES
+from light.money import CURRENCIES
 from light.web import get_scoped_or_404, redirect_to, render, scoped
 
 
@@ -48,7 +48,7 @@ def new():
 def _form(form, errors, gate, status=200):
     rows = line_rows(form) if hasattr(form, "getlist") else []
     return render("contracts/new.html", "contracts/_form.html", form=form, errors=errors, gate=gate,
-                  customers=customers_of(current_user.organization_id), currencies=COMMON_CURRENCIES,
+                  customers=customers_of(current_user.organization_id), currencies=CURRENCIES,
                   frequencies=periods.FREQUENCY_LABELS, rows=rows or [{}], status=status)
 
 
@@ -57,7 +57,7 @@ def _form(form, errors, gate, status=200):
 def show(contract_id):
     contract = get_scoped_or_404(Contract, contract_id)
     today = utcnow().date()
-    invoices = {i.period_start: i for i in Invoice.query.filter_by(contract_id=contract.id)}
+    invoices = {i.period_start: i for i in scoped(Invoice).filter(Invoice.contract_id == contract.id)}
     past = periods.due_periods(contract.start_date, contract.frequency, today, contract.end_date)
     upcoming = ([] if contract.status != "active" else
                 periods.upcoming(contract.start_date, contract.frequency, today, contract.end_date))

@@ -23,8 +23,10 @@ def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Cont
         if start_date and end_date and end_date < start_date:
             errors["end_date"] = "The end date can't be before the start date."
     days = (form.get("days_until_due") or "0").strip()
-    if not days.isdigit() or int(days) > MAX_DAYS_UNTIL_DUE:
+    # ASCII digits, and few of them: "²".isdigit() is True yet int("²") raises.
+    if not (days.isascii() and days.isdigit() and len(days) <= 3) or int(days) > MAX_DAYS_UNTIL_DUE:
         errors["days_until_due"] = f"Enter a whole number of days from 0 to {MAX_DAYS_UNTIL_DUE}."
+        days = "0"
     payment_method = clean_payment_method(form, errors)
     lines = clean_lines(line_rows(form), currency, errors) if "currency" not in errors else []
     totals = compute([line.as_line() for line in lines])

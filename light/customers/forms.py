@@ -2,6 +2,8 @@
 from light.auth.forms import clean_email, clean_name
 from light.money import is_currency
 
+MAX_ID = 2**31 - 1  # the largest id the database stores; anything larger can't name a record
+
 
 def clean_customer(form, prefix: str = "") -> tuple[dict, dict]:
     """`prefix` lets the invoice and contract forms embed "New customer" fields
@@ -11,10 +13,26 @@ def clean_customer(form, prefix: str = "") -> tuple[dict, dict]:
     email = clean_email(form.get(f"{prefix}email", ""), errors, f"{prefix}email")
     if f"{prefix}email" in errors and not (form.get(f"{prefix}email") or "").strip():
         errors[f"{prefix}email"] = "Enter the customer's e-mail address: invoices are sent there."
-    currency = (form.get(f"{prefix}currency") or "").strip().upper()
-    if not is_currency(currency):
-        errors[f"{prefix}currency"] = "Choose a currency, like USD."
+    currency = clean_currency_code(form.get(f"{prefix}currency"), errors, f"{prefix}currency")
     address = (form.get(f"{prefix}address") or "").strip()
     if len(address) > 1000:
         errors[f"{prefix}address"] = "Addresses are at most 1000 characters."
     return {"name": name, "email": email, "currency": currency, "address": address}, errors
+
+
+def parse_id(text) -> int | None:
+    """A record id typed or posted by the browser, or None. ASCII digits only: "²".isdigit() is
+    True, yet int("²") raises; and an id beyond the database's range can't name anything."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+def clean_currency_code(raw, errors: dict, field: str = "currency") -> str:
+    """A currency Stripe can charge in (an unknown code, like XYZ, it can't)."""
+    currency = str(raw or "").strip().upper()
+    if not is_currency(currency):
+        errors[field] = "Choose a currency from the list, like USD."
+    return currency

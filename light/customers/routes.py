@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from light.customers import bp, services
 from light.customers.models import Customer
-from light.money import COMMON_CURRENCIES
+from light.money import CURRENCIES
 from light.web import get_scoped_or_404, redirect_to, render
 
 
@@ -27,7 +27,7 @@ def new():
             flash(f"Customer {customer.name} added.", "success")
             return redirect_to(url_for("customers.show", customer_id=customer.id))
     return render("customers/new.html", form=form or {"currency": "USD"}, errors=errors,
-                  currencies=COMMON_CURRENCIES, status=422 if errors else 200)
+                  currencies=CURRENCIES, status=422 if errors else 200)
 
 
 @bp.route("/<int:customer_id>")
@@ -58,5 +58,5 @@ def edit(customer_id):
             return redirect_to(url_for("customers.show", customer_id=customer.id))
     form = request.form if request.method == "POST" else {
         "name": customer.name, "email": customer.email, "currency": customer.currency, "address": customer.address}
-    return render("customers/edit.html", customer=customer, form=form, errors=errors, currencies=COMMON_CURRENCIES,
+    return render("customers/edit.html", customer=customer, form=form, errors=errors, currencies=CURRENCIES,
                   status=422 if errors else 200)

@@ -59,6 +59,8 @@ def stripe_gateway_for(organization_id: int) -> StripeGateway:
 def webhook_secrets_for(integration_id: int) -> tuple[int, list[str]] | None:
     """For the webhook endpoint: (organization id, signing secrets), or None for an unknown or
     removed integration."""
+    if not 0 < integration_id < 2**31:  # the URL's number can be longer than any id (a 500, not a 404)
+        return None
     integration = db.session.get(Integration, integration_id)
     if integration is None or not integration.is_active:
         return None

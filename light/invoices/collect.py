@@ -7,6 +7,7 @@ is recorded once (the timeline's unique refs), so jobs and webhooks may run twic
 import logging
 
 from light.customers import services as customers
+from light.customers.forms import parse_id
 from light.customers.models import Customer
 from light.extensions import db
 from light.invoices import notify, services
@@ -185,34 +186,45 @@ def succeeded(invoice_id: int, intent: PaymentIntent) -> bool:
 def needs_action(invoice_id: int, ref: str, base_url: str | None = None) -> bool:
     """SCA: the bank wants the customer present. Ask them to confirm on the pay page; the saved
     card stays, so later invoices are still charged automatically."""
-    invoice = db.session.get(Invoice, invoice_id)
-    if invoice is None or invoice.status not in AUTO_CHARGEABLE + ("payment_failed",):
+    invoice = _record_outcome(invoice_id, "action_required", "action_required", ref,
+                              "The customer's bank asked them to confirm the payment: pay link e-mailed.",
+                              only_from=AUTO_CHARGEABLE + ("payment_failed",))
+    if invoice is None:
         return False
-    if not services.add_event(invoice, "action_required",
-                              "The customer's bank asked them to confirm the payment: pay link e-mailed.", ref=ref):
-        db.session.rollback()
-        return False
-    db.session.commit()
-    services.set_status(invoice_id, "action_required", only_from=AUTO_CHARGEABLE + ("payment_failed",))
     notify.send_action_required(invoice, base_url)
     return True
 
 
 def failed(invoice_id: int, ref: str, reason: str, base_url: str | None = None) -> bool:
-    """A decline: tell the customer and the team; never retried automatically."""
-    invoice = db.session.get(Invoice, invoice_id)
-    if invoice is None or invoice.status not in AUTO_CHARGEABLE + ("action_required",):
+    """A decline: tell the customer and the team; never retried automatically. A retry the team
+    started on an invoice that had already failed is recorded too (its own payment, its own ref)."""
+    invoice = _record_outcome(invoice_id, "payment_failed", "payment_failed", ref, f"Payment declined: {reason}",
+                              only_from=AUTO_CHARGEABLE + ("action_required", "payment_failed"))
+    if invoice is None:
         return False
-    if not services.add_event(invoice, "payment_failed", f"Payment declined: {reason}", ref=ref):
-        db.session.rollback()
-        return False
-    db.session.commit()
-    services.set_status(invoice_id, "payment_failed", only_from=AUTO_CHARGEABLE + ("action_required",))
     notify.send_payment_failed_to_customer(invoice, reason, base_url)
     flow = workflow(invoice.organization_id)
     if flow is None or flow.is_on("notify_on_failure"):
         notify.send_payment_failed_to_team(invoice, reason, base_url)
     return True
+
+
+def _record_outcome(invoice_id: int, status: str, kind: str, ref: str, message: str, *, only_from) -> Invoice | None:
+    """Record an unhappy outcome once per ref and move the invoice to `status`, or None when it
+    was recorded already or the invoice has moved on (paid, void): a late or duplicate webhook
+    never turns a paid invoice back into a failed one. The invoice is re-read from the database,
+    not trusted from the session, because another job may have just settled it."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice is None or invoice.status not in only_from:
+        return None
+    if not services.add_event(invoice, kind, message, ref=ref):
+        db.session.rollback()
+        return None
+    db.session.commit()
+    if not services.set_status(invoice_id, status, only_from=only_from):
+        return None  # settled between the read and the write: the event stays as history
+    db.session.refresh(invoice)
+    return invoice
 
 
 def checkout_completed(organization_id: int, session_id: str) -> bool:
@@ -240,10 +252,10 @@ def save_card(customer: Customer, intent: PaymentIntent, gateway) -> None:
 
 
 def invoice_from_metadata(organization_id: int, metadata: dict) -> Invoice | None:
-    raw = (metadata or {}).get("light_invoice_id", "")
-    if not str(raw).isdigit():
+    invoice_id = parse_id((metadata or {}).get("light_invoice_id"))
+    if invoice_id is None:
         return None
-    return Invoice.query.filter_by(id=int(raw), organization_id=organization_id).one_or_none()
+    return Invoice.query.filter_by(id=invoice_id, organization_id=organization_id).one_or_none()
 
 
 def invoice_for_intent(organization_id: int, intent: PaymentIntent) -> Invoice | None:

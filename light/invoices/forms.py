@@ -7,11 +7,15 @@ errors are keyed "lines-<index>-<field>".
 from dataclasses import dataclass
 from datetime import date
 
-from light.invoices.totals import Line, format_quantity, parse_quantity
-from light.money import MoneyError, is_currency, parse_amount, parse_rate, to_decimal_string
+from light.customers.forms import clean_currency_code, parse_id  # noqa: F401 - shared with contracts
+from light.invoices.totals import MAX_AMOUNT, Line, format_quantity, line_amounts, parse_quantity
+from light.money import MoneyError, parse_amount, parse_rate, to_decimal_string
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 MAX_LINES = 100
+# Dates outside this range are typing mistakes (year 20225, 0001-…); they would also overflow
+# date arithmetic (due date + reminder days, a contract's next periods).
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,13 @@ def clean_lines(rows: list[dict], currency: str, errors: dict) -> list[LineInput
         if "unit_price" in values and values["unit_price"] < 0:
             errors[f"lines-{i}-unit_price"] = "Enter a unit price of zero or more."
         if not any(key.startswith(f"lines-{i}-") for key in errors):
-            lines.append(LineInput(description, values["quantity"], values["unit_price"], values["tax_rate"]))
+            line = LineInput(description, values["quantity"], values["unit_price"], values["tax_rate"])
+            if values["unit_price"] > MAX_AMOUNT or line_amounts(line.as_line()).gross > MAX_AMOUNT:
+                errors[f"lines-{i}-unit_price"] = "That amount is too large."
+                continue
+            lines.append(line)
+    if lines and sum(line_amounts(line.as_line()).gross for line in lines) > MAX_AMOUNT:
+        errors["lines"] = "The total is too large: split it over several invoices."
     return lines
 
 
@@ -83,17 +93,18 @@ def parse_date(text: str, errors: dict, field: str, label: str) -> date | None:
         errors[field] = f"Enter the {label}."
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         errors[field] = f"Enter the {label} as a date, like 2025-01-31."
         return None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        errors[field] = f"Enter the {label} between {EARLIEST_DATE.year} and {LATEST_DATE.year}."
+        return None
+    return value
 
 
 def clean_currency(form, errors: dict, default: str | None = None) -> str:
-    currency = (form.get("currency") or default or "").strip().upper()
-    if not is_currency(currency):
-        errors["currency"] = "Choose a currency, like USD."
-    return currency
+    return clean_currency_code(form.get("currency") or default, errors)
 
 
 def clean_payment_method(form, errors: dict, allowed=("stripe", "bank_transfer")) -> str:

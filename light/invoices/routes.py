@@ -8,11 +8,11 @@ from light.auth.models import utcnow
 from light.customers.services import customers_of
 from light.invoices import bp, jobs, services
 from light.invoices import webhooks  # noqa: F401 - registers the payment webhook handlers
-from light.invoices.forms import line_rows, rate_text, rows_from_lines
+from light.invoices.forms import MAX_LINES, line_rows, rate_text, rows_from_lines
 from light.invoices.totals import format_quantity
 from light.invoices.models import STATUS_LABELS, Invoice
 from light.jobs.queue import active_job
-from light.money import COMMON_CURRENCIES, MoneyError, parse_amount
+from light.money import CURRENCIES, MoneyError, parse_amount
 from light.web import get_scoped_or_404, redirect_to, render, scoped
 
 PAGE_SIZE = 100
@@ -28,7 +28,7 @@ def _form_page(template, *, form, errors, invoice=None, status=200):
     gate = stripe_gate()
     rows = line_rows(form) if hasattr(form, "getlist") else form.get("rows", [])
     return render(template, "invoices/_form.html", form=form, errors=errors, invoice=invoice, gate=gate,
-                  customers=customers_of(current_user.organization_id), currencies=COMMON_CURRENCIES,
+                  customers=customers_of(current_user.organization_id), currencies=CURRENCIES,
                   rows=rows or [{}], status=status)
 
 
@@ -65,15 +65,21 @@ def new():
 @login_required
 def new_line():
     """htmx "Add line": one blank line row."""
-    return render("invoices/_line.html", row={}, index=int(request.args.get("index", 0) or 0) % 1000, errors={})
+    index = request.args.get("index", "")
+    index = int(index) % MAX_LINES if index.isascii() and index.isdigit() and len(index) <= 6 else 0
+    return render("invoices/_line.html", row={}, index=index, errors={})
 
 
 @bp.route("/<int:invoice_id>")
 @login_required
 def show(invoice_id):
-    invoice = get_scoped_or_404(Invoice, invoice_id)
+    return _show(get_scoped_or_404(Invoice, invoice_id))
+
+
+def _show(invoice, *, form=None, errors=None, status=200):
     job = active_job(f"invoice-deliver:{invoice.id}") or active_job(f"invoice-charge:{invoice.id}")
-    return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date())
+    return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date(), form=form or {},
+                  errors=errors or {}, status=status)
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -171,9 +177,9 @@ def record_payment(invoice_id):
         amount = parse_amount(request.form.get("amount", ""), invoice.currency)
         services.record_bank_payment(invoice, amount, utcnow().date())
     except (MoneyError, services.NotAllowed) as error:
-        flash(f"Payment not recorded: {getattr(error, 'message', None) or error}", "error")
-    else:
-        flash("Payment recorded.", "success")
+        return _show(invoice, form=request.form, errors={"amount": getattr(error, "message", None) or str(error)},
+                     status=422)
+    flash("Payment recorded.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
 
 
@@ -186,8 +192,6 @@ def _act(invoice_id, action, done_message):
     else:
         flash(done_message, "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
-
-
 
 
 @bp.app_template_filter("quantity")

@@ -9,7 +9,7 @@ from light.auth.models import utcnow
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.extensions import db
-from light.invoices.forms import LineInput, clean_invoice
+from light.invoices.forms import LineInput, clean_invoice, parse_id
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount
@@ -40,9 +40,10 @@ def resolve_customer(organization_id: int, form, errors: dict) -> Customer | Non
         except customers.ValidationFailed as failed:
             errors.update(failed.errors)
             return None
+    customer_id = parse_id(choice)
     customer = None
-    if choice.isdigit():
-        customer = Customer.query.filter_by(organization_id=organization_id, id=int(choice)).one_or_none()
+    if customer_id is not None:
+        customer = Customer.query.filter_by(organization_id=organization_id, id=customer_id).one_or_none()
     if customer is None:
         errors["customer_id"] = "Choose a customer, or add a new one."
     return customer

@@ -14,6 +14,9 @@ from light.money import THREE_DECIMAL, MoneyError, exponent, percent_of
 
 QUANTITY_SCALE = 1000  # quantities are stored in thousandths
 MAX_QUANTITY_MILLI = 10**9 * QUANTITY_SCALE
+# The largest amount (a price, a line, a total) Light accepts, in minor units: far beyond any
+# real invoice, yet 100 lines of it still fit the database's 64-bit BigInteger columns.
+MAX_AMOUNT = 10**15
 
 
 @dataclass(frozen=True)

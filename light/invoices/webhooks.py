@@ -11,20 +11,24 @@ def checkout_session_completed(event) -> None:
     collect.checkout_completed(event.organization_id, event.payload["id"])
 
 
-@on("payment_intent.succeeded", endpoint="integration")
-def payment_intent_succeeded(event) -> None:
+def _intent_and_invoice(event):
+    """The payment as Stripe has it now (not as the event, maybe stale, says), and its invoice in
+    the event's organization only."""
     _, gateway = collect.stripe_for(event.organization_id)
     intent = gateway.payment_intent(event.payload["id"])
-    invoice = collect.invoice_for_intent(event.organization_id, intent)
+    return intent, collect.invoice_for_intent(event.organization_id, intent)
+
+
+@on("payment_intent.succeeded", endpoint="integration")
+def payment_intent_succeeded(event) -> None:
+    intent, invoice = _intent_and_invoice(event)
     if invoice is not None:
         collect.succeeded(invoice.id, intent)
 
 
 @on("payment_intent.payment_failed", endpoint="integration")
 def payment_intent_failed(event) -> None:
-    _, gateway = collect.stripe_for(event.organization_id)
-    intent = gateway.payment_intent(event.payload["id"])
-    invoice = collect.invoice_for_intent(event.organization_id, intent)
+    intent, invoice = _intent_and_invoice(event)
     if invoice is None or intent.status in ("succeeded", "processing"):
         return  # paid meanwhile (a later attempt worked): this failure is history
     error = event.payload.get("last_payment_error") or {}

@@ -13,6 +13,7 @@ from light.jobs.models import Job
 log = logging.getLogger(__name__)
 _current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("light_job", default=None)
 _worker_app = None
+GENERIC_FAILURE = "An unexpected error stopped it. Try again; if it keeps failing, Light's logs say why."
 
 
 def _app():
@@ -47,7 +48,10 @@ def _run(job_id: str, task: str, args: list):
         db.session.rollback()
         job = db.session.get(Job, job_id)
         job.status, job.finished_at, job.active_key = "failed", utcnow(), None
+        # The error (which may name tables or hosts) is for operators; people see a message:
+        # the domain error's own, when it has one meant for them.
         job.error = f"{type(exc).__name__}: {exc}"[:2000]
+        job.message = (getattr(exc, "message", None) or GENERIC_FAILURE)[:300]
         db.session.commit()
         log.error("job %s (%s) failed:\n%s", job_id, task, traceback.format_exc())
         if current_app.config.get("JOBS_RERAISE"):

@@ -3,13 +3,16 @@ from light.extensions import db
 
 
 class StripeEvent(db.Model):
-    """Each Stripe event Light received, once: the primary key is Stripe's event id, so a
-    duplicate delivery finds its row and changes nothing."""
+    """Each Stripe event Light received, once per endpoint: the primary key is Stripe's event id
+    and the endpoint, so a duplicate delivery finds its row and changes nothing. Stripe sends the
+    same event (same id) to every endpoint that listens for it: a charge.refunded of an account
+    that is both connected to the bank feed and a Stripe integration reaches both, and each
+    endpoint's handlers must see it."""
 
     __tablename__ = "stripe_events"
     id = db.Column(db.String(255), primary_key=True)
     # Which endpoint it came to: "connect" (the bank feed) or "integration:<id>" (payments).
-    endpoint = db.Column(db.String(40), nullable=False)
+    endpoint = db.Column(db.String(40), primary_key=True)
     organization_id = db.Column(db.Integer, db.ForeignKey("organizations.id"), index=True)
     account = db.Column(db.String(255), index=True)  # acct_… for Connect events
     type = db.Column(db.String(100), nullable=False)

@@ -27,8 +27,12 @@ def receive(*, payload: bytes, signature: str, secrets: list[str], endpoint: str
             continue
     if event is None:
         raise BadSignature()
-    existing = db.session.get(StripeEvent, event.id)
+    existing = db.session.get(StripeEvent, (event.id, endpoint))
     if existing is not None:
+        if existing.processed_at is None:
+            # Stripe retries what Light hasn't processed yet: if the job failed (Stripe was
+            # unreachable, say), this retry runs it again; if it is still queued, it stays one job.
+            _start_processing(existing)
         return existing, False
     record = StripeEvent(id=event.id, endpoint=endpoint, organization_id=organization_id, account=event.account,
                          type=event.type, livemode=event.livemode, created=event.created,
@@ -38,20 +42,24 @@ def receive(*, payload: bytes, signature: str, secrets: list[str], endpoint: str
         db.session.commit()
     except IntegrityError:  # the same event, delivered twice at once
         db.session.rollback()
-        return db.session.get(StripeEvent, event.id), False
-    if handlers_for(endpoint, event.type):
-        enqueue("light.webhooks.services.process", event.id, kind="stripe_event",
-                description=f"Stripe event {event.type}", organization_id=organization_id,
-                active_key=f"stripe_event:{event.id}")
-    else:
-        record.processed_at = utcnow()
-        db.session.commit()
+        return db.session.get(StripeEvent, (event.id, endpoint)), False
+    _start_processing(record)
     return record, True
 
 
-def process(event_id: str) -> str:
+def _start_processing(record: StripeEvent) -> None:
+    if handlers_for(record.endpoint, record.type):
+        enqueue("light.webhooks.services.process", record.id, record.endpoint, kind="stripe_event",
+                description=f"Stripe event {record.type}", organization_id=record.organization_id,
+                active_key=f"stripe_event:{record.endpoint}:{record.id}")
+    else:
+        record.processed_at = utcnow()
+        db.session.commit()
+
+
+def process(event_id: str, endpoint: str) -> str:
     """The job: run every handler for the event, once."""
-    record = db.session.get(StripeEvent, event_id)
+    record = db.session.get(StripeEvent, (event_id, endpoint))
     if record is None or record.processed_at is not None:
         return "already processed"
     for handler in handlers_for(record.endpoint, record.type):

@@ -95,6 +95,8 @@ def versions(organization_id: int) -> list[WorkflowVersion]:
 
 
 def version(organization_id: int, number: int) -> WorkflowVersion | None:
+    if not 0 < number < 2**31:  # the URL's number can be longer than any version (a 500, not a 404)
+        return None
     return _published(organization_id).filter(WorkflowVersion.version == number).one_or_none()
 
 

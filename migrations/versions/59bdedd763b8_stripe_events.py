@@ -1,4 +1,4 @@
-"""stripe events
+"""stripe events, kept once per endpoint
 
 Revision ID: 59bdedd763b8
 Revises: 04acbaf151f5
@@ -31,7 +31,7 @@ def upgrade():
     sa.Column('processed_at', sa.DateTime(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_stripe_events_organization_id_organizations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_stripe_events'))
+    sa.PrimaryKeyConstraint('id', 'endpoint', name=op.f('pk_stripe_events'))
     )
     with op.batch_alter_table('stripe_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stripe_events_account'), ['account'], unique=False)

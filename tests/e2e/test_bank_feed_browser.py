@@ -49,3 +49,21 @@ def test_connect_bank_then_stripe_account_shows_the_balance_and_transactions(liv
     page.get_by_label("Type").select_option("charge")
     expect(page).to_have_url(re.compile(r"category=charge"))
     expect(page.locator("tr.bank-transaction").first).to_contain_text("Charges")
+
+    # Back on the index: Sync now and Disconnect are compact buttons side by side, and Disconnect asks first.
+    page.get_by_role("link", name="Bank Reconciliation").first.click()
+    card = page.locator("article.bank-connection").first
+    sync_now, disconnect = card.get_by_role("button", name="Sync now"), card.get_by_role("button", name="Disconnect")
+    card_box, sync_box, disconnect_box = card.bounding_box(), sync_now.bounding_box(), disconnect.bounding_box()
+    assert sync_box["width"] < card_box["width"] / 3 and disconnect_box["width"] < card_box["width"] / 3
+    assert abs(sync_box["y"] - disconnect_box["y"]) < 4 and disconnect_box["x"] > sync_box["x"] + sync_box["width"]
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    disconnect.click()
+    expect(card.get_by_text("Active")).to_be_visible()
+    assert asked and "Disconnect Browser Bakery?" in asked[0]
+    page.once("dialog", lambda dialog: dialog.accept())
+    disconnect.click()
+    expect(page.get_by_text("Disconnected Browser Bakery")).to_be_visible()
+    expect(page.get_by_role("button", name="Reconnect")).to_be_visible()

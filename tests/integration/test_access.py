@@ -62,3 +62,14 @@ def test_another_organizations_object_answers_404(client, auth, endpoint):
     assert client.get(url).status_code == 200, "the owner's own object must be reachable"
     auth.login(auth.create_owner(organization="Org B"))
     assert client.get(url).status_code == 404
+
+
+INT_ID_RULES = sorted({r.endpoint: r for r in _rules() if "GET" in r.methods and r.arguments and all(
+    r._converters[a].__class__.__name__ == "IntegerConverter" for a in r.arguments)}.items())
+
+
+@pytest.mark.parametrize("endpoint, rule", INT_ID_RULES, ids=[e for e, _ in INT_ID_RULES])
+def test_an_id_beyond_the_databases_range_answers_404_not_500(client, auth, endpoint, rule):
+    auth.login()
+    url = rule.build({arg: 99999999999999999999 for arg in rule.arguments})[1]
+    assert client.get(url).status_code == 404

@@ -1,4 +1,5 @@
 """Connect Bank > Stripe Account against the sandbox: OAuth, the connection, disconnecting."""
+import logging
 import re
 
 import pytest
@@ -160,3 +161,27 @@ def test_members_cannot_connect_a_bank(client, auth, stripe_sandbox):
     owner = auth.create_owner()
     auth.login(auth.create_member(owner))
     assert client.get("/bank-reconciliation/connect/stripe").status_code == 403
+
+
+def test_the_tokens_are_never_shown_on_a_page_nor_written_to_the_log(client, auth, stripe_sandbox, run_jobs,
+                                                                      caplog):
+    caplog.set_level(logging.DEBUG)
+    auth.login()
+    connection = connect_through_sandbox(client, stripe_sandbox)
+    run_jobs()
+    secrets = [connection.access_token, connection.refresh_token]
+    account = BankAccount.query.filter_by(connection_id=connection.id).first()
+    pages = [client.get(url).get_data(as_text=True) for url in (
+        "/bank-reconciliation/", "/bank-reconciliation/connect", f"/bank-reconciliation/accounts/{account.id}")]
+    for secret in secrets:
+        assert all(secret not in page for page in pages) and secret not in caplog.text
+        assert secret not in repr(connection)
+
+
+def test_a_failed_callback_uses_up_the_state_so_the_real_callback_cannot_follow(client, auth, stripe_sandbox):
+    auth.login()
+    callback = consent(client, stripe_sandbox)
+    assert client.get(callback.replace("state=", "state=guess")).status_code == 400
+    response = client.get(callback)
+    assert response.status_code == 400 and "expired or was already used" in response.get_data(as_text=True)
+    assert StripeConnection.query.count() == 0

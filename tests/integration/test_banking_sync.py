@@ -177,6 +177,36 @@ def test_a_revoked_account_stops_syncing_and_is_marked_revoked(connection, strip
     assert sync.sync_connection(connection.id) is None
 
 
+def test_a_platform_key_stripe_rejects_fails_the_sync_without_marking_the_account_revoked(
+        app, connection, stripe_sandbox, sandbox_key):
+    stripe_sandbox.revoke(api_key=sandbox_key)  # Light's own key, e.g. rolled in the Stripe Dashboard
+    run = sync.sync_connection(connection.id)
+    assert run.error and "API key" in run.error
+    db.session.refresh(connection)
+    assert connection.status == "active" and connection.access_token is not None
+
+
+class Exploding(CountingGateway):
+    def _txn_page(self, params):
+        raise RuntimeError("INSERT INTO secret_table VALUES ('sk_live_internal')")
+
+
+def test_an_unexpected_failure_is_recorded_without_internals_and_shown_as_a_plain_message(
+        client, auth, owner, connection, stripe_sandbox, sandbox_key):
+    with pytest.raises(sync.SyncFailed) as failed:
+        sync.sync_connection(connection.id, gateway=gateway_for(stripe_sandbox, sandbox_key, connection, Exploding))
+    assert "secret_table" not in str(failed.value) and "secret_table" in str(failed.value.__cause__)
+    run = SyncRun.query.one()
+    assert run.finished_at is not None and run.error and "secret_table" not in run.error
+    account = BankAccount(organization_id=owner.organization_id, connection_id=connection.id, name="Stripe (USD)",
+                          currency="USD")
+    db.session.add(account)
+    db.session.commit()
+    auth.login(owner)
+    page = client.get(f"/bank-reconciliation/accounts/{account.id}").get_data(as_text=True)
+    assert "Last sync failed" in page and "sk_live_internal" not in page
+
+
 def test_a_payout_expands_to_what_it_paid_out_summing_exactly_to_the_payout(connection, stripe_sandbox,
                                                                              sandbox_key):
     sync.sync_connection(connection.id, gateway=gateway_for(stripe_sandbox, sandbox_key, connection))
@@ -199,9 +229,9 @@ def test_sync_now_never_starts_a_second_sync_of_the_same_account_while_one_runs(
 
 
 def test_the_clock_queues_one_sync_per_active_connection(connection, stripe_sandbox, sandbox_key, run_jobs):
-    revoked = StripeConnection(organization_id=connection.organization_id, stripe_user_id="acct_gone0001",
-                               status="revoked")
-    db.session.add(revoked)
+    for status in ("revoked", "disconnected"):
+        db.session.add(StripeConnection(organization_id=connection.organization_id,
+                                        stripe_user_id=f"acct_{status}0001", status=status))
     db.session.commit()
     assert "bank_feed_sync" in tick()
     run_jobs()

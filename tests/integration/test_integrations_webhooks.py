@@ -68,14 +68,14 @@ def test_a_signed_event_is_recorded_once_and_its_work_left_to_a_job(client, owne
     payload = event()
     response = deliver(client, integration.id, payload, signed(payload, SECRET))
     assert response.status_code == 200 and response.get_json()["message"] == "recorded"
-    record = db.session.get(StripeEvent, "evt_1")
+    record = db.session.query(StripeEvent).filter_by(id="evt_1").one()
     assert record.endpoint == f"integration:{integration.id}" and record.organization_id == owner.organization_id
     assert record.processed_at is None and handled == []  # answered before doing the work
     assert db.session.query(Job).filter_by(kind="stripe_event").count() == 1
 
     run_jobs()
     db.session.expire_all()
-    assert handled == ["evt_1"] and db.session.get(StripeEvent, "evt_1").processed_at is not None
+    assert handled == ["evt_1"] and db.session.query(StripeEvent).filter_by(id="evt_1").one().processed_at is not None
 
     again = deliver(client, integration.id, payload, signed(payload, SECRET))
     assert again.status_code == 200 and again.get_json()["message"] == "duplicate"
@@ -109,7 +109,7 @@ def test_an_event_signed_for_another_organizations_integration_is_refused(client
     payload = event()
     assert deliver(client, ours.id, payload, signed(payload, "whsec_theirsSecret987")).status_code == 400
     assert deliver(client, theirs.id, payload, signed(payload, "whsec_theirsSecret987")).status_code == 200
-    assert db.session.get(StripeEvent, "evt_1").organization_id == theirs.organization_id
+    assert db.session.query(StripeEvent).filter_by(id="evt_1").one().organization_id == theirs.organization_id
 
 
 def test_an_integration_without_a_signing_secret_refuses_events(client, owner):
@@ -125,6 +125,81 @@ def test_a_removed_or_unknown_integration_answers_404(client, owner):
     assert deliver(client, removed.id, payload, signed(payload, SECRET)).status_code == 404
     assert deliver(client, removed.id + 100, payload, signed(payload, SECRET)).status_code == 404
     assert db.session.query(StripeEvent).count() == 0
+
+
+def test_the_same_event_reaching_the_bank_feed_and_an_integration_is_handled_by_each(app, client, owner, handled,
+                                                                                    run_jobs):
+    """Stripe sends one event (one id) to every endpoint listening: a charge.refunded of an account
+    both connected to the bank feed and added as an integration reaches both endpoints."""
+    app.config["STRIPE_CONNECT_WEBHOOK_SECRET"] = "whsec_connectSecret000"
+    integration = make_integration(owner.organization_id)
+    payload = event()
+    connect = client.post("/webhooks/stripe/connect", data=payload,
+                          headers={"Stripe-Signature": signed(payload, "whsec_connectSecret000"),
+                                   "Content-Type": "application/json"})
+    assert connect.status_code == 200
+    response = deliver(client, integration.id, payload, signed(payload, SECRET))
+    assert response.status_code == 200 and response.get_json()["message"] == "recorded"
+    run_jobs()
+    assert handled == ["evt_1"]  # the integration's handler ran, though the bank feed saw the id first
+    assert sorted(r.endpoint for r in db.session.query(StripeEvent)) == ["connect", f"integration:{integration.id}"]
+
+
+def test_stripe_retrying_an_event_whose_processing_failed_processes_it_again(client, owner, run_jobs):
+    calls = []
+
+    def flaky(record):  # Stripe unreachable the first time
+        calls.append(record.id)
+        if len(calls) == 1:
+            raise RuntimeError("Stripe unreachable")
+
+    entry = ("integration", "payment_intent.created", flaky)
+    dispatch.HANDLERS.append(entry)
+    try:
+        integration = make_integration(owner.organization_id)
+        payload = event()
+        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
+        run_jobs()
+        db.session.expire_all()
+        assert db.session.query(StripeEvent).one().processed_at is None
+        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200  # the retry
+        run_jobs()
+        db.session.expire_all()
+        assert calls == ["evt_1", "evt_1"] and db.session.query(StripeEvent).one().processed_at is not None
+        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
+        run_jobs()
+        assert calls == ["evt_1", "evt_1"]  # processed: later duplicates change nothing
+    finally:
+        dispatch.HANDLERS.remove(entry)
+
+
+def test_a_refund_event_only_touches_invoices_of_the_endpoints_organization(client, auth, run_jobs):
+    """An event naming another organization's invoice (by id or payment) changes nothing there."""
+    from datetime import date
+
+    from light.customers.models import Customer
+    from light.invoices.models import Invoice, InvoiceLine
+    from light.invoices.services import new_token
+
+    ours, theirs = auth.create_owner(organization="Ours"), auth.create_owner(organization="Theirs")
+    customer = Customer(organization_id=theirs.organization_id, name="T", email="t@example.com", currency="USD")
+    invoice = Invoice(organization_id=theirs.organization_id, customer=customer, currency="USD", status="paid",
+                      issue_date=date(2030, 1, 1), due_date=date(2030, 1, 1), pay_token=new_token(), total=5000,
+                      subtotal=5000, amount_paid=5000, stripe_payment_intent_id="pi_theirs",
+                      lines=[InvoiceLine(description="X", quantity_milli=1000, unit_price=5000, net=5000, tax=0)])
+    db.session.add(invoice)
+    db.session.commit()
+    integration = make_integration(ours.organization_id)
+    payload = json.dumps({"id": "evt_refund", "object": "event", "type": "charge.refunded", "created": 1_760_000_000,
+                          "livemode": False, "data": {"object": {
+                              "id": "ch_1", "object": "charge", "payment_intent": "pi_theirs", "amount_refunded": 5000,
+                              "metadata": {"light_invoice_id": str(invoice.id),
+                                           "light_organization_id": str(theirs.organization_id)}}}}).encode()
+    assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).amount_refunded == 0
+    assert db.session.query(StripeEvent).one().processed_at is not None
 
 
 # -- the sandbox delivering to a live Light --------------------------------------------------------

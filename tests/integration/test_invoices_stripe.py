@@ -120,14 +120,7 @@ def test_a_card_that_always_needs_authentication_makes_the_invoice_action_requir
 def test_a_declined_saved_card_fails_the_invoice_tells_team_and_customer_and_is_never_retried(
         client, org, stripe_sandbox, smtp_server, run_jobs, app):
     first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
-    customer = db.session.get(Customer, first.customer_id)
-    # The saved card now declines (card 0341 attaches to a customer fine, then every charge fails).
-    method = stripe_sandbox.api("POST", "/v1/payment_methods", org.key, type="card",
-                                card={"number": "4000000000000341", "exp_month": 12, "exp_year": 2034}).json()
-    stripe_sandbox.api("POST", f"/v1/payment_methods/{method['id']}/attach", org.key,
-                       customer=customer.stripe_customer_id)
-    customer.payment_method_id, customer.card_last4 = method["id"], "0341"
-    db.session.commit()
+    customer = saved_card_now_declines(org, stripe_sandbox, first.customer_id)
 
     second = second_invoice(client, run_jobs, customer.id)
     assert second.status == "payment_failed"
@@ -142,6 +135,55 @@ def test_a_declined_saved_card_fails_the_invoice_tells_team_and_customer_and_is_
     jobs.remind_and_mark_overdue()
     assert reload(second).charge_attempts == 1
     assert len(stripe_sandbox.api("GET", "/v1/payment_intents", org.key, limit=100).json()["data"]) == intents
+
+
+def saved_card_now_declines(org, stripe_sandbox, customer_id) -> Customer:
+    """Card 0341 attaches to a customer fine, then every charge fails."""
+    customer = db.session.get(Customer, customer_id)
+    method = stripe_sandbox.api("POST", "/v1/payment_methods", org.key, type="card",
+                                card={"number": "4000000000000341", "exp_month": 12, "exp_year": 2034}).json()
+    stripe_sandbox.api("POST", f"/v1/payment_methods/{method['id']}/attach", org.key,
+                       customer=customer.stripe_customer_id)
+    customer.payment_method_id, customer.card_last4 = method["id"], "0341"
+    db.session.commit()
+    return customer
+
+
+def test_a_retry_the_team_starts_after_a_decline_is_on_the_timeline_when_declined_again(
+        client, org, stripe_sandbox, smtp_server, run_jobs):
+    first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
+    customer = saved_card_now_declines(org, stripe_sandbox, first.customer_id)
+    second = second_invoice(client, run_jobs, customer.id)
+    assert second.status == "payment_failed" and kinds(second).count("payment_failed") == 1
+
+    assert client.post(f"/invoices/{second.id}/charge").status_code == 303
+    run_jobs()
+    org.relay.deliver(run_jobs, duplicate=True)
+    second = reload(second)
+    assert second.status == "payment_failed" and second.charge_attempts == 2
+    assert kinds(second).count("payment_failed") == 2  # one per attempt, however many webhooks
+    team = [s for s in subjects(smtp_server, org.person.email) if s.startswith("Payment failed")]
+    assert len(team) == 2
+
+
+def test_a_late_failure_of_an_earlier_off_session_charge_never_turns_a_paid_invoice_back(
+        client, org, stripe_sandbox, smtp_server, run_jobs):
+    from light.invoices import collect
+    from light.stripe_gateway import CardDeclined
+
+    first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
+    customer = saved_card_now_declines(org, stripe_sandbox, first.customer_id)
+    _, gateway = collect.stripe_for(first.organization_id)
+    with pytest.raises(CardDeclined):  # an off-session charge of this invoice, declined, reported late
+        gateway.charge_saved_payment_method(
+            customer_id=customer.stripe_customer_id, payment_method_id=customer.payment_method_id,
+            amount=first.total, currency="usd", idempotency_key="late-failure",
+            metadata={"light_invoice_id": str(first.id), "light_charge": "off_session"})
+    mails = len(smtp_server.to("ada.customer@example.com"))
+    assert org.relay.deliver(run_jobs, types={"payment_intent.payment_failed"})
+    first = reload(first)
+    assert first.status == "paid" and "payment_failed" not in kinds(first)
+    assert len(smtp_server.to("ada.customer@example.com")) == mails
 
 
 def test_duplicate_webhooks_record_one_payment_and_send_one_receipt(client, org, stripe_sandbox, smtp_server,

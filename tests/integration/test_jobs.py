@@ -30,6 +30,17 @@ def test_a_failing_job_is_recorded_with_its_error(app, auth, run_jobs):
     db.session.expire_all()
     failed = db.session.get(Job, job.id)
     assert failed.status == "failed" and "no stripe today" in failed.error
+    assert "no stripe today" not in failed.message and "Try again" in failed.message  # internals stay in the log
+
+
+def test_a_domain_error_meant_for_people_is_shown_as_it_is(app, client, auth, run_jobs):
+    app.config["JOBS_RERAISE"] = False
+    owner = auth.login()
+    job = enqueue("tests.jobs_tasks.refuse", "Stripe rejected the key.", kind="x", description="Checking",
+                  organization_id=owner.organization_id)
+    run_jobs()
+    html = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Checking failed: Stripe rejected the key." in html
 
 
 def test_a_second_job_for_the_same_thing_is_not_started_while_one_is_active(app, auth):

@@ -27,8 +27,13 @@ def _assert_matches_models(url):
     engine = create_engine(url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        # Autogenerate doesn't compare primary keys: check them here.
+        inspector = inspect(conn)
+        keys = {t.name: sorted(c.name for c in t.primary_key) for t in db.metadata.sorted_tables}
+        migrated = {name: sorted(inspector.get_pk_constraint(name)["constrained_columns"]) for name in keys}
     engine.dispose()
     assert diff == [], f"models and migrations disagree; run `flask db migrate`: {diff}"
+    assert migrated == keys
 
 
 def _databases(tmp_path):

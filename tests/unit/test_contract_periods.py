@@ -59,3 +59,10 @@ def test_upcoming_lists_the_next_periods():
 def test_add_months_crosses_years_both_ways():
     assert add_months(date(2025, 12, 31), 2) == date(2026, 2, 28)
     assert add_months(date(2025, 3, 31), -1) == date(2025, 2, 28)
+
+
+def test_periods_stop_at_the_end_of_the_calendar_instead_of_raising():
+    start = date(9999, 11, 1)
+    assert starts(upcoming(start, "monthly", date(2030, 1, 1))) == [date(9999, 11, 1), date(9999, 12, 1)]
+    assert period(start, "monthly", 1).end == date.max
+    assert period(start, "yearly", 1) is None

@@ -1,6 +1,7 @@
 import pytest
 
-from light.money import MoneyError, exponent, format_amount, parse_amount, parse_rate, percent_of, to_decimal_string
+from light.money import (MoneyError, exponent, format_amount, is_currency, parse_amount, parse_rate, percent_of,
+                         to_decimal_string)
 
 
 @pytest.mark.parametrize("currency, places", [("USD", 2), ("usd", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3), ("BHD", 3), ("EUR", 2)])
@@ -56,3 +57,8 @@ def test_parse_rate_reads_basis_points():
         parse_rate("101")
     with pytest.raises(MoneyError):
         parse_rate("1.234")
+
+
+def test_only_currencies_stripe_charges_in_are_currencies():
+    assert is_currency("usd") and is_currency("JPY") and is_currency("KWD") and is_currency("PLN")
+    assert not is_currency("XYZ") and not is_currency("US") and not is_currency("") and not is_currency(None)
