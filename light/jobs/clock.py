@@ -3,6 +3,8 @@
 Due-ness is recorded in the database, so running two clocks, or restarting one, neither repeats a
 task inside its interval nor forgets one after downtime.
 """
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +15,8 @@ from light.auth.models import utcnow
 from light.extensions import db
 from light.jobs.models import ClockRun
 from light.jobs.queue import enqueue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,3 +68,26 @@ def run_forever(poll_seconds: int = 30) -> None:  # pragma: no cover - the loop 
     while True:
         tick()
         time.sleep(poll_seconds)
+
+
+def start_embedded(app, poll_seconds: int = 30, stop: threading.Event | None = None) -> threading.Thread:
+    """Without Redis there is no `clock` process: the web process ticks in a thread instead, so
+    syncs and contract billing still happen under a bare `make run`. Several web processes may
+    each run one; the claim in tick() keeps each task to one run per interval."""
+
+    stop = stop or threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    tick()
+                except Exception:  # noqa: BLE001 - a bad tick must not stop the next one
+                    log.exception("embedded clock tick failed")
+                finally:
+                    db.session.remove()
+            stop.wait(poll_seconds)
+
+    thread = threading.Thread(target=loop, name="light-clock", daemon=True)
+    thread.start()
+    return thread

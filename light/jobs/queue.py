@@ -46,8 +46,23 @@ def init_jobs(app) -> None:
         connection = Redis.from_url(app.config["REDIS_URL"])
     if connection is not None:
         app.extensions["light_jobs"] = RQBackend(connection, app.config["RQ_QUEUE"])
-    else:
-        app.extensions["light_jobs"] = ThreadBackend(app)
+        return
+    app.extensions["light_jobs"] = ThreadBackend(app)
+    if app.config.get("EMBEDDED_CLOCK", True) and not app.testing:
+        _start_clock_with_first_request(app)
+
+
+def _start_clock_with_first_request(app) -> None:
+    # Only a process that serves requests ticks: not `flask db upgrade` or other commands.
+    started = threading.Event()
+
+    @app.before_request
+    def start_clock():
+        if not started.is_set():
+            started.set()
+            from light.jobs.clock import start_embedded
+
+            start_embedded(app)
 
 
 def enqueue(task: str, *args, kind: str, description: str, organization_id: int | None,

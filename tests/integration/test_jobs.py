@@ -116,3 +116,38 @@ def test_the_procfile_worker_command_runs_a_job(app, auth, database_url):
                     app.config["RQ_QUEUE"]], env=env, check=True, timeout=120, capture_output=True)
     db.session.expire_all()
     assert db.session.get(Job, job.id).status == "finished"
+
+
+def test_without_redis_the_web_process_ticks_the_clock_itself(database_url, app, redis_connection):
+    import threading
+
+    from light import create_app
+    from light.jobs import clock
+    from tests.conftest import make_config
+
+    web = create_app(make_config(database_url, REDIS_CONNECTION=None, REDIS_URL=None, TESTING=False,
+                                 JOBS_RERAISE=False))
+    assert any(f.__name__ == "start_clock" for f in web.before_request_funcs.get(None, []))
+    with_redis = create_app(make_config(database_url, TESTING=False, REDIS_CONNECTION=redis_connection))
+    assert not any(f.__name__ == "start_clock" for f in with_redis.before_request_funcs.get(None, []))
+
+    saved = clock.PERIODIC[:]
+    clock.PERIODIC[:] = []
+    clock.periodic("embedded-count", "tests.jobs_tasks.count_to", "TEST_INTERVAL", "Embedded counting")
+    web.config["TEST_INTERVAL"] = 60
+    stop = threading.Event()
+    try:
+        thread = clock.start_embedded(web, poll_seconds=0.05, stop=stop)
+        deadline = time.time() + 10
+        while time.time() < deadline and not db.session.query(Job).filter_by(kind="embedded-count").count():
+            time.sleep(0.05)
+            db.session.expire_all()
+        stop.set()
+        thread.join(5)
+        assert db.session.query(Job).filter_by(kind="embedded-count").count() == 1  # once per interval
+        while time.time() < deadline and db.session.query(Job).filter_by(kind="embedded-count").one().is_active:
+            time.sleep(0.05)  # let the job's thread finish before the tables are emptied
+            db.session.expire_all()
+    finally:
+        stop.set()
+        clock.PERIODIC[:] = saved
