@@ -7,7 +7,7 @@ errors are keyed "lines-<index>-<field>".
 from dataclasses import dataclass
 from datetime import date
 
-from light.customers.forms import clean_currency_code, parse_id  # noqa: F401 - shared with contracts
+from light.customers.forms import clean_currency_code
 from light.invoices.totals import MAX_AMOUNT, Line, format_quantity, line_amounts, parse_quantity
 from light.money import MoneyError, parse_amount, parse_rate, to_decimal_string
 

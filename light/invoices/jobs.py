@@ -44,7 +44,7 @@ def remind_and_mark_overdue() -> str:
         issued_before = invoice.issued_at is not None and invoice.issued_at.date() < reminder_day
         if issued_before and reminder_day <= today < invoice.due_date:
             sent += _remind(invoice, "reminder-before", "Reminder", "Reminder e-mailed before the due date.")
-        elif today >= invoice.due_date + timedelta(days=after):
+        elif after > 0 and today >= invoice.due_date + timedelta(days=after):  # 0 days: none
             sent += _remind(invoice, "reminder-after", "Overdue", "Overdue reminder e-mailed.")
     return f"{charged} charged, {overdue} overdue, {sent} reminders sent"
 

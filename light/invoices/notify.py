@@ -96,3 +96,17 @@ def send_payment_failed_to_team(invoice: Invoice, reason: str, base_url: str | N
         mail.send(organization_id=invoice.organization_id, to=owner.email,
                   subject=f"Payment failed: invoice {invoice.number} ({invoice.customer.name})", text=text,
                   kind="payment_failed_team")
+
+
+def send_dispute_to_team(invoice: Invoice, amount: int, reason: str, base_url: str | None = None) -> None:
+    owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
+    link = public_url(f"/invoices/{invoice.id}", base_url)
+    text = (f"{invoice.customer.name} disputed {format_amount(amount, invoice.currency)} of invoice "
+            f"{invoice.number} with their bank (reason: {reason}).\n\n"
+            "Stripe has taken the disputed amount and a dispute fee from your balance until the dispute "
+            "is decided. Answer it with evidence in your Stripe Dashboard before its deadline.\n\n"
+            f"See the invoice: {link}\n")
+    for owner in owners:
+        mail.send(organization_id=invoice.organization_id, to=owner.email,
+                  subject=f"Disputed: invoice {invoice.number} ({invoice.customer.name})", text=text,
+                  kind="dispute_team")

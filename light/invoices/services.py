@@ -9,7 +9,8 @@ from light.auth.models import utcnow
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.extensions import db
-from light.invoices.forms import LineInput, clean_invoice, parse_id
+from light.customers.forms import parse_id
+from light.invoices.forms import LineInput, clean_invoice
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount

@@ -1,8 +1,9 @@
 """Payment events from each organization's Stripe integration. Deliveries come duplicated and
 out of order: handlers re-read the object from Stripe and record each outcome once."""
 from light.extensions import db
-from light.invoices import collect, services
+from light.invoices import collect, notify, services
 from light.invoices.models import Invoice
+from light.money import format_amount
 from light.webhooks.dispatch import on
 
 
@@ -61,3 +62,21 @@ def charge_refunded(event) -> None:
     if total > invoice.amount_refunded:
         services.record_refund(invoice, refund_id=f"{charge['id']}-refunded-{total}",
                                amount=total - invoice.amount_refunded, refunded_total=total)
+
+
+@on("charge.dispute.created", endpoint="integration")
+def charge_dispute_created(event) -> None:
+    """The customer disputed the payment with their bank: the team must answer it in Stripe."""
+    dispute = event.payload
+    invoice = None
+    if dispute.get("payment_intent"):
+        invoice = Invoice.query.filter_by(organization_id=event.organization_id,
+                                          stripe_payment_intent_id=dispute["payment_intent"]).one_or_none()
+    if invoice is None:
+        return
+    amount = int(dispute.get("amount") or 0)
+    reason = str(dispute.get("reason") or "not given").replace("_", " ")
+    if services.add_event(invoice, "disputed", f"The customer disputed {format_amount(amount, invoice.currency)} "
+                          f"with their bank (reason: {reason}). Answer it in Stripe.", ref=dispute.get("id"),
+                          amount=amount):
+        notify.send_dispute_to_team(invoice, amount, reason)  # commits the event with the e-mails

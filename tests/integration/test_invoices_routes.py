@@ -7,7 +7,6 @@ import pytest
 from light.extensions import db
 from light.invoices import services
 from light.invoices.models import Invoice, InvoiceCounter
-from light.mail.models import OutboxMessage
 from tests.integration.test_invoices_support import create_invoice, invoice_form, reload
 
 

@@ -1,0 +1,18 @@
+"""A customer disputing a paid invoice with their bank: the invoice shows it and the owners hear."""
+from tests.integration.test_invoices_stripe import org, paid_once_through_checkout  # noqa: F401
+from tests.integration.test_invoices_support import app_config, reload  # noqa: F401
+
+
+def test_a_dispute_shows_on_the_invoice_and_the_owners_are_told_once(client, org, stripe_sandbox, run_jobs,
+                                                                     smtp_server):
+    invoice = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
+    stripe_sandbox.dispute(org.key, payment_intent=invoice.stripe_payment_intent_id, amount=10000)
+    org.relay.deliver(run_jobs, types={"charge.dispute.created"}, duplicate=True)
+    invoice = reload(invoice)
+    disputes = [e for e in invoice.events if e.kind == "disputed"]
+    assert len(disputes) == 1 and disputes[0].amount == 10000
+    assert "$100.00" in disputes[0].message
+    told = [m for m in smtp_server.messages if m["Subject"].startswith("Disputed: invoice")]
+    assert len(told) == 1 and org.person.email in told[0]["To"]
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "disputed $100.00" in page
