@@ -31,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    from light.web import refuse_nul_bytes
+
+    app.before_request(refuse_nul_bytes)
     _init_templates(app)
     from light import cli, errors
 

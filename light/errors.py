@@ -1,10 +1,7 @@
-"""Friendly error pages; htmx requests get a small fragment they can swap in."""
-import logging
-
-from flask import render_template, request
+"""Friendly error pages; a targeted htmx request gets a small fragment it can swap in."""
 from flask_wtf.csrf import CSRFError
 
-log = logging.getLogger(__name__)
+from light.web import render
 
 MESSAGES = {
     400: ("Bad request", "Light couldn't read that request."),
@@ -19,9 +16,8 @@ MESSAGES = {
 
 def _page(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    template = "errors/_error.html" if getattr(request, "htmx", None) else "errors/error.html"
-    response = render_template(template, status=status, title=title, message=detail or message)
-    return response, status, {"Vary": "HX-Request"}
+    # A boosted link to a missing page replaces the whole body, so it needs the whole page.
+    return render("errors/error.html", "errors/_error.html", status=status, title=title, message=detail or message)
 
 
 def register(app) -> None:

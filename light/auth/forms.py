@@ -1,5 +1,6 @@
 """Plain-data validation for the auth forms: returns {field: message}; empty means valid."""
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -29,6 +30,9 @@ def clean_name(value: str, errors: dict, field: str, label: str, max_len: int = 
         errors[field] = f"Enter {label}."
     elif len(value) > max_len:
         errors[field] = f"{label[0].upper()}{label[1:]} must be at most {max_len} characters."
+    elif any(unicodedata.category(c) == "Cc" for c in value):
+        # Names go into e-mail subjects, where a line break would be a new header.
+        errors[field] = f"{label[0].upper()}{label[1:]} must be on one line."
     return value
 
 

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from light import mail
@@ -11,9 +11,23 @@ from light.web import owner_required, redirect_to, render, scoped
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect would make a phishing link look like Light.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read "/\evil.example" (and "/<tab>/evil.example") as "//evil.example".
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not urlsplit(target).netloc):
         return target
     return url_for("home.index")
+
+
+def _clear_session() -> None:
+    session.clear()
+    # Flask-WTF keeps this request's CSRF token in g; it was derived from the session just cleared.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def _start_session(user, remember: bool = False) -> None:
+    # A fresh session at every log-in: nothing planted before it (a CSRF token, say) carries over.
+    _clear_session()
+    login_user(user, remember=remember)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -30,7 +44,7 @@ def signup():
         except services.ValidationFailed as failed:
             errors = failed.errors
         else:
-            login_user(user)
+            _start_session(user)
             flash(f"Welcome to Light, {user.name}. Start by connecting a bank or adding Stripe.", "success")
             return redirect_to(url_for("home.index"))
     return render("auth/signup.html", form=form, errors=errors, status=422 if errors else 200)
@@ -48,7 +62,7 @@ def login():
             error, status = f"Too many attempts. Try again in {wait.retry_after} seconds.", 429
         else:
             if user:
-                login_user(user, remember=bool(form.get("remember")))
+                _start_session(user, remember=bool(form.get("remember")))
                 return redirect_to(_safe_next(request.args.get("next")))
             error, status = "That e-mail and password don't match an account.", 422
     return render("auth/login.html", form=form, error=error, status=status)
@@ -56,6 +70,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    _clear_session()  # before logout_user, which leaves a note to forget the remember-me cookie
     logout_user()
     flash("You have logged out.", "info")
     return redirect_to(url_for("auth.login"))
@@ -109,8 +124,7 @@ def accept(token):
         except services.ValidationFailed as failed:
             errors = failed.errors
         else:
-            logout_user()
-            login_user(user)
+            _start_session(user)
             flash(f"Welcome to {user.organization.name}.", "success")
             return redirect_to(url_for("home.index"))
     return render("auth/accept.html", invitation=invitation, form=form, errors=errors,

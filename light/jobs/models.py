@@ -18,7 +18,7 @@ class Job(db.Model):
     error = db.Column(db.Text)
     # Set while queued or running and cleared when done: the unique index refuses a second
     # active job for the same thing (e.g. two "Sync now" clicks), even across processes.
-    active_key = db.Column(db.String(120), unique=True)
+    active_key = db.Column(db.String(255), unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     started_at = db.Column(db.DateTime)
     finished_at = db.Column(db.DateTime)

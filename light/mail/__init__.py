@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 def send(*, organization_id: int | None, to: str, subject: str, text: str, html: str | None = None,
          kind: str = "general") -> OutboxMessage:
+    # A subject is one header line: a line break from a customer's or invoice's name must not end it.
+    subject = " ".join(subject.split())[:300]
     message = OutboxMessage(organization_id=organization_id, to=to, subject=subject, body=text,
                             kind=kind, status="kept")
     db.session.add(message)

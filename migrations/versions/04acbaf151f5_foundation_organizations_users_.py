@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('progress', sa.Integer(), nullable=False),
     sa.Column('message', sa.String(length=300), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('active_key', sa.String(length=120), nullable=True),
+    sa.Column('active_key', sa.String(length=255), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),

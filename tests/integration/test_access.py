@@ -73,3 +73,17 @@ def test_an_id_beyond_the_databases_range_answers_404_not_500(client, auth, endp
     auth.login()
     url = rule.build({arg: 99999999999999999999 for arg in rule.arguments})[1]
     assert client.get(url).status_code == 404
+
+
+STRING_ARG_RULES = sorted({r.endpoint: r for r in create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+                           .url_map.iter_rules() if "GET" in r.methods and any(
+    r._converters[a].__class__.__name__ == "UnicodeConverter" for a in r.arguments)}.items())
+
+
+@pytest.mark.parametrize("endpoint, rule", STRING_ARG_RULES, ids=[e for e, _ in STRING_ARG_RULES])
+def test_a_nul_byte_in_a_url_answers_400_not_500(client, auth, endpoint, rule):
+    # PostgreSQL refuses NUL in a query, so it must never reach one (SQLite would let it through).
+    auth.login()
+    url = rule.build({arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "a\x00b"
+                      for arg in rule.arguments})[1]
+    assert client.get(url).status_code == 400

@@ -1,5 +1,6 @@
 import pytest
 
+from light.auth import services
 from light.auth.models import Invitation, LoginFailure, Organization, User
 from light.extensions import db
 from tests.fixtures.web import PASSWORD
@@ -29,6 +30,8 @@ def test_sign_up_creates_an_organization_and_its_owner_and_logs_in(client):
     ({"organization": "x" * 121}, "organization", "at most 120 characters"),
     ({"email": "not-an-email"}, "email", "valid e-mail"),
     ({"email": ("a" * 250) + "@x.io"}, "email", "at most 254"),
+    ({"name": "Ada\nBcc: eve@evil.example"}, "name", "must be on one line"),
+    ({"organization": "Acme\r\nLtd"}, "organization", "must be on one line"),
 ])
 def test_bad_sign_up_comes_back_with_the_message_beside_the_field_and_writes_nothing(client, auth, change, field, message):
     auth.create_owner(email="taken@example.com")
@@ -88,6 +91,60 @@ def test_login_only_follows_local_next_urls(client, auth):
     client.post("/logout")
     response = client.post("/login?next=/contracts/", data={"email": person.email, "password": PASSWORD})
     assert response.headers["Location"] == "/contracts/"
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example/x", "/\\evil.example/x", "/\t/evil.example/x",
+                                      "https:/\\evil.example", "/\\/evil.example"])
+def test_login_ignores_next_urls_a_browser_would_read_as_another_site(client, auth, next_url):
+    person = auth.create_owner()
+    response = client.post("/login", query_string={"next": next_url},
+                           data={"email": person.email, "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def _log_in(client, auth):
+    client.post("/login", data={"email": auth.create_owner().email, "password": PASSWORD})
+
+
+def _sign_up(client, auth):
+    client.post("/signup", data=GOOD)
+
+
+def _accept_invitation(client, auth):
+    owner = auth.create_owner()
+    invitation = services.invite(owner=db.session.get(User, owner.id), email="mia@example.com")
+    client.post(f"/invite/{invitation.token}", data={"name": "Mia", "password": "another-long-pass"})
+
+
+@pytest.mark.parametrize("way_in", [_log_in, _sign_up, _accept_invitation])
+def test_every_way_in_starts_a_fresh_session(client, auth, way_in):
+    # Nothing planted in the session beforehand (a known CSRF token, say) survives logging in.
+    with client.session_transaction() as session:
+        session["csrf_token"] = "planted-by-someone-else"
+        session["planted"] = True
+    way_in(client, auth)
+    with client.session_transaction() as session:
+        assert session.get("_user_id"), "the person is logged in"
+        assert "planted" not in session and session.get("csrf_token") != "planted-by-someone-else"
+
+
+@pytest.mark.parametrize("method, url, data", [
+    ("post", "/login", {"email": "ada\x00@example.com", "password": "whatever-it-is"}),
+    ("post", "/signup", {**GOOD, "organization": "Acme\x00"}),
+    ("get", "/invite/%00", None),
+    ("get", "/login?next=/%00", None),
+])
+def test_a_nul_byte_anywhere_is_a_bad_request_not_a_crash(client, method, url, data):
+    # PostgreSQL refuses NUL in any query; SQLite would let it through, so the 400 is checked on both.
+    response = getattr(client, method)(url, data=data)
+    assert response.status_code == 400
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize("token", ["x" * 5000, "%E2%9C%93", "..%2F..%2Fetc"])
+def test_odd_invitation_links_answer_404(client, token):
+    assert client.get(f"/invite/{token}").status_code == 404
+    assert client.post(f"/invite/{token}", data={"name": "Eve", "password": "another-long-pass"}).status_code == 404
 
 
 def test_logout_ends_the_session(client, auth):

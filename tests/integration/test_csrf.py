@@ -34,3 +34,39 @@ def test_htmx_requests_carry_the_token_in_a_header(client, auth):
     with_header = client.post("/settings/team/invitations", data={"email": "a@example.com"},
                               headers={"HX-Request": "true", "X-CSRFToken": token})
     assert with_header.status_code == 200
+
+
+# The only routes a browser session can't post to, because Stripe (not a person) posts there and
+# signs each body instead: light/webhooks/routes.py verifies the signature before writing anything.
+EXEMPT = {"webhooks.stripe_connect", "webhooks.stripe_integration"}
+
+
+def _state_changing_rules():
+    from light import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        if methods:
+            values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x1"
+                      for arg in rule.arguments}
+            yield rule.endpoint, rule.build(values)[1], sorted(methods)[0]
+
+
+STATE_CHANGING = sorted(set(_state_changing_rules()))
+
+
+@pytest.mark.parametrize("endpoint, url, method", STATE_CHANGING, ids=[r[0] for r in STATE_CHANGING])
+def test_every_state_changing_route_needs_the_csrf_token(client, endpoint, url, method):
+    response = client.open(url, method=method, data={"anything": "1"})
+    if endpoint in EXEMPT:
+        assert response.status_code != 400 or "form has expired" not in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 400 and "form has expired" in response.get_data(as_text=True), endpoint
+
+
+def test_only_the_stripe_webhooks_are_exempt_from_csrf():
+    from light.extensions import csrf
+
+    assert csrf._exempt_views == {"light.webhooks.routes.stripe_connect", "light.webhooks.routes.stripe_integration"}
+    assert not csrf._exempt_blueprints

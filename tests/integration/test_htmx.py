@@ -21,6 +21,17 @@ def test_not_found_pages_are_friendly(client, auth):
     assert response.status_code == 404 and "There is nothing here" in response.get_data(as_text=True)
 
 
+def test_a_missing_page_swaps_in_as_a_fragment_for_htmx_but_whole_for_a_boosted_link(client, auth):
+    auth.login()
+    targeted = client.get("/no/such/page", headers={"HX-Request": "true"})
+    boosted = client.get("/no/such/page", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert targeted.status_code == boosted.status_code == 404
+    assert "There is nothing here" in targeted.get_data(as_text=True)
+    assert 'aria-label="Main"' not in targeted.get_data(as_text=True)
+    assert 'aria-label="Main"' in boosted.get_data(as_text=True), "the navigation must survive a boosted 404"
+    assert "HX-Request" in boosted.headers["Vary"]
+
+
 def test_unexpected_errors_show_a_friendly_500(app, client):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     app.config["TESTING"] = False

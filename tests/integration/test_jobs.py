@@ -65,6 +65,18 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(client, a
     assert "hx-trigger" not in done and "done" in done
 
 
+@pytest.mark.parametrize("job_id, status", [("%00", 400), ("a" * 5000, 404), ("%C3%A9t%C3%A9", 404), ("..%2F1", 404)])
+def test_odd_job_ids_answer_an_error_page_not_a_crash(client, auth, job_id, status):
+    auth.login()
+    assert client.get(f"/jobs/{job_id}", headers={"HX-Request": "true"}).status_code == status
+
+
+def test_a_job_of_no_organization_is_shown_to_nobody(client, auth):
+    auth.login()
+    job = enqueue("tests.jobs_tasks.count_to", 1, kind="clock", description="Periodic", organization_id=None)
+    assert client.get(f"/jobs/{job.id}").status_code == 404
+
+
 def test_without_redis_jobs_run_in_a_thread_of_the_web_process(database_url, auth):
     from light import create_app
     from tests.conftest import make_config

@@ -35,3 +35,25 @@ def test_invitations_reach_a_real_smtp_server(app, client, auth, smtp_server):
     client.post("/settings/team/invitations", data={"email": "new@example.com"})
     [received] = smtp_server.to("new@example.com")
     assert "/invite/" in smtp_server.text(received)
+
+
+def test_a_line_break_in_a_subject_cannot_add_a_header(app, smtp_server, auth):
+    owner = auth.create_owner()
+    app.config["SMTP_URL"] = smtp_server.url
+    record = mail.send(organization_id=owner.organization_id, to="c@example.com",
+                       subject="Invoice for Acme\r\nBcc: eve@evil.example", text="Body")
+    assert record.status == "sent" and record.subject == "Invoice for Acme Bcc: eve@evil.example"
+    [received] = smtp_server.to("c@example.com")
+    assert received["Bcc"] is None and received["Subject"] == "Invoice for Acme Bcc: eve@evil.example"
+    assert not smtp_server.to("eve@evil.example")
+
+
+def test_a_member_cannot_read_the_outbox_where_invitation_links_are_kept(client, auth):
+    owner = auth.login()
+    client.post("/settings/team/invitations", data={"email": "new-owner@example.com", "role": "owner"})
+    message = db.session.query(OutboxMessage).filter_by(to="new-owner@example.com").one()
+    assert "/invite/" in message.body
+    auth.login(auth.create_member(owner))
+    assert client.get("/settings/outbox").status_code == 403
+    assert client.get(f"/settings/outbox/{message.id}").status_code == 403
+    assert "Outbox" not in client.get("/settings/team").get_data(as_text=True)

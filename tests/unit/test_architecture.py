@@ -30,3 +30,13 @@ def test_the_production_app_never_mounts_the_sandbox():
         if "sandbox" in path.parts:
             continue
         assert "light.sandbox" not in path.read_text(), f"{path} reaches into the sandbox"
+
+
+def test_no_route_of_the_production_app_reaches_the_sandbox_control_api():
+    from light import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "STRIPE_SANDBOX": True})
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        assert not view.__module__.startswith("light.sandbox"), f"{rule} is served by {view.__module__}"
+        assert not rule.rule.startswith(("/_sandbox", "/v1/", "/oauth/")), f"{rule} looks like the sandbox's"
