@@ -72,17 +72,21 @@ def enqueue(task: str, *args, kind: str, description: str, organization_id: int 
     With an active_key, a job already queued or running for the same key is returned instead of
     starting a second one.
     """
-    job = Job(id=uuid.uuid4().hex, organization_id=organization_id, kind=kind,
-              description=description, active_key=active_key)
-    db.session.add(job)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = Job.query.filter_by(active_key=active_key).first()
-        if existing is not None:
-            return existing
-        raise
+    for _ in range(3):
+        job = Job(id=uuid.uuid4().hex, organization_id=organization_id, kind=kind,
+                  description=description, active_key=active_key)
+        db.session.add(job)
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            existing = Job.query.filter_by(active_key=active_key).first()
+            if existing is not None:
+                return existing
+            # The active job finished between our insert and this look-up: try again.
+    else:
+        raise RuntimeError(f"could not start a job for {active_key!r}")
     current_app.extensions["light_jobs"].submit(job.id, task, args)
     return job
 

@@ -38,7 +38,7 @@ def bank_account(owner):
 def test_any_filter_or_cursor_on_the_reconciliation_view_answers_without_a_server_error(
         client, bank_account, query, headers):
     response = client.get(f"/bank-reconciliation/accounts/{bank_account.id}?{query}", headers=headers)
-    assert response.status_code in (200, 422)
+    assert response.status_code in (200, 400, 422)  # 400: a NUL byte, refused before any query
 
 
 def test_an_end_date_at_the_end_of_the_calendar_still_filters(client, bank_account):

@@ -163,3 +163,21 @@ def test_without_redis_the_web_process_ticks_the_clock_itself(database_url, app,
     finally:
         stop.set()
         clock.PERIODIC[:] = saved
+
+
+def test_a_job_that_finishes_while_a_second_is_being_started_does_not_make_the_second_fail(app, auth, monkeypatch):
+    owner = auth.create_owner()
+    first = enqueue("tests.jobs_tasks.count_to", 1, kind="sync", description="Sync",
+                    organization_id=owner.organization_id, active_key="sync:race")
+    real_rollback = db.session.rollback
+
+    def rollback_then_first_job_finishes():
+        real_rollback()
+        monkeypatch.setattr(db.session, "rollback", real_rollback)
+        db.session.query(Job).filter_by(id=first.id).update({"status": "finished", "active_key": None})
+        db.session.commit()
+
+    monkeypatch.setattr(db.session, "rollback", rollback_then_first_job_finishes)
+    second = enqueue("tests.jobs_tasks.count_to", 1, kind="sync", description="Sync",
+                     organization_id=owner.organization_id, active_key="sync:race")
+    assert second.id != first.id and second.active_key == "sync:race"
