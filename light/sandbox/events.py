@@ -1,10 +1,11 @@
 """Events: recorded per account and delivered, signed like Stripe, from a background thread."""
 import collections
 import copy
-import heapq
 import hashlib
+import heapq
 import hmac
 import json
+import queue
 import threading
 import time
 
@@ -82,7 +83,8 @@ class Dispatcher:
         self.held_since = None
         self.counter = 0
         self.log = collections.deque(maxlen=10_000)
-        self.session = requests.Session()
+        self.senders = {}  # endpoint id -> queue of its deliveries, drained by its own thread
+        self.inflight = 0
         self.thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
         self.thread.start()
 
@@ -116,7 +118,7 @@ class Dispatcher:
 
     def pending(self):
         with self.condition:
-            return len(self.queue) + len(self.held)
+            return len(self.queue) + len(self.held) + self.inflight
 
     def _next(self):
         with self.condition:
@@ -136,16 +138,33 @@ class Dispatcher:
                 self.condition.wait(max(0.005, min(waits)))
 
     def _run(self):
+        # Each endpoint gets its own sender: one slow or unreachable endpoint (Stripe gives up on
+        # it after a timeout) never holds up deliveries to the others, and each endpoint still
+        # receives its events in the order they were scheduled.
         while True:
             delivery = self._next()
+            with self.condition:
+                self.inflight += 1
+                sender = self.senders.get(delivery["endpoint"])
+                if sender is None:
+                    sender = self.senders[delivery["endpoint"]] = queue.SimpleQueue()
+                    threading.Thread(target=self._send_loop, args=(sender,), daemon=True,
+                                     name=f"sandbox-webhooks-{delivery['endpoint']}").start()
+            sender.put(delivery)
+
+    def _send_loop(self, sender):
+        while True:
+            delivery = sender.get()
             status, error = self._send(delivery)
             delivery["attempt"] += 1
             self.log.append({"event": delivery["event"], "type": delivery["type"],
                              "endpoint": delivery["endpoint"], "url": delivery["url"],
                              "attempt": delivery["attempt"], "status": status, "error": error})
-            if not (status and 200 <= status < 300) and delivery["attempt"] <= len(RETRY_DELAYS):
-                with self.condition:
+            with self.condition:
+                self.inflight -= 1
+                if not (status and 200 <= status < 300) and delivery["attempt"] <= len(RETRY_DELAYS):
                     self._schedule(delivery, RETRY_DELAYS[delivery["attempt"] - 1])
+                self.condition.notify()
 
     def _send(self, delivery):
         timestamp = int(time.time())
@@ -153,7 +172,7 @@ class Dispatcher:
                    "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
                    "Stripe-Signature": sign(delivery["body"], delivery["secret"], timestamp)}
         try:
-            response = self.session.post(delivery["url"], data=delivery["body"], headers=headers,
+            response = requests.post(delivery["url"], data=delivery["body"], headers=headers,
                                          timeout=5, allow_redirects=False)
             return response.status_code, None
         except requests.RequestException as exc:
