@@ -99,6 +99,10 @@ def light_server(app):
     server.shutdown()
 
 
+def stripe_sandbox_key(app):
+    return app.config["STRIPE_SECRET_KEY"]
+
+
 def wait_for_deliveries(stripe_sandbox, event_type, url, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -107,7 +111,7 @@ def wait_for_deliveries(stripe_sandbox, event_type, url, timeout=15):
         if delivered and all(d["status"] for d in delivered):
             return delivered
         time.sleep(0.1)
-    raise AssertionError(f"no {event_type} delivery within {timeout}s")
+    raise AssertionError(f"no {event_type} delivery to {url} within {timeout}s")
 
 
 def test_light_registers_its_connect_endpoint_and_the_sandbox_delivers_to_it_end_to_end(
@@ -119,7 +123,15 @@ def test_light_registers_its_connect_endpoint_and_the_sandbox_delivers_to_it_end
     raw = db.session.execute(db.text("SELECT secret FROM bank_connect_webhook_endpoints")).scalar()
     assert endpoint.secret.startswith("whsec_") and endpoint.secret not in raw
 
-    stripe_sandbox.payouts(account=connection.stripe_user_id, advance_to="paid")
+    # A fresh charge large enough to outweigh any refunds in the demo history, made available, so
+    # the sweep always has something to pay out.
+    charged = stripe_sandbox.api("POST", "/v1/payment_intents", stripe_sandbox_key(app),
+                                 account=connection.stripe_user_id, amount=10_000_000, currency="usd",
+                                 payment_method="pm_card_visa", confirm="true")
+    assert charged.status_code == 200, charged.text
+    stripe_sandbox.advance_clock(days=3)
+    made = stripe_sandbox.payouts(account=connection.stripe_user_id, currencies=["usd"], advance_to="paid")
+    assert made, "the sandbox made no payout"
     delivered = wait_for_deliveries(stripe_sandbox, "payout.paid", endpoint.url)
     assert all(d["status"] == 200 for d in delivered)
     run_jobs()
