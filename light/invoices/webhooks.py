@@ -46,15 +46,19 @@ def payment_intent_failed(event) -> None:
         collect.failed(invoice.id, intent.id, reason)
 
 
+def _invoice_paid_by(event, obj: dict):
+    """The invoice (of the event's organization only) that a charge or dispute's payment paid."""
+    if not obj.get("payment_intent"):
+        return None
+    return Invoice.query.filter_by(organization_id=event.organization_id,
+                                   stripe_payment_intent_id=obj["payment_intent"]).one_or_none()
+
+
 @on("charge.refunded", endpoint="integration")
 def charge_refunded(event) -> None:
     charge = event.payload
-    invoice = None
-    if charge.get("payment_intent"):
-        invoice = Invoice.query.filter_by(organization_id=event.organization_id,
-                                          stripe_payment_intent_id=charge["payment_intent"]).one_or_none()
-    if invoice is None:
-        invoice = collect.invoice_from_metadata(event.organization_id, charge.get("metadata") or {})
+    invoice = _invoice_paid_by(event, charge) or collect.invoice_from_metadata(event.organization_id,
+                                                                               charge.get("metadata") or {})
     if invoice is None:
         return
     total = int(charge.get("amount_refunded") or 0)
@@ -68,10 +72,7 @@ def charge_refunded(event) -> None:
 def charge_dispute_created(event) -> None:
     """The customer disputed the payment with their bank: the team must answer it in Stripe."""
     dispute = event.payload
-    invoice = None
-    if dispute.get("payment_intent"):
-        invoice = Invoice.query.filter_by(organization_id=event.organization_id,
-                                          stripe_payment_intent_id=dispute["payment_intent"]).one_or_none()
+    invoice = _invoice_paid_by(event, dispute)
     if invoice is None:
         return
     amount = int(dispute.get("amount") or 0)
