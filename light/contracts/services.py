@@ -1,4 +1,7 @@
 """Contracts: plain values in, commit, domain errors out. Billing each period happens in jobs.py."""
+from datetime import timedelta
+
+from light.auth.models import utcnow
 from light.contracts.models import Contract, ContractLine
 from light.contracts.periods import MONTHS
 from light.extensions import db
@@ -7,6 +10,9 @@ from light.invoices.services import NotAllowed, ValidationFailed, resolve_custom
 from light.invoices.totals import compute, stripe_charge_problem
 
 MAX_DAYS_UNTIL_DUE = 365
+# A contract may start in the past (to catch up a few periods), but not so far back that the
+# first clock tick would issue years of invoices at once.
+MAX_BACKDATE_DAYS = 366
 
 
 def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Contract:
@@ -17,6 +23,8 @@ def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Cont
     if frequency not in MONTHS:
         errors["frequency"] = "Choose how often to bill: monthly, quarterly or yearly."
     start_date = parse_date(form.get("start_date"), errors, "start_date", "start date")
+    if start_date and start_date < utcnow().date() - timedelta(days=MAX_BACKDATE_DAYS):
+        errors["start_date"] = "A contract can start at most a year ago: every period since would be invoiced at once."
     end_date = None
     if (form.get("end_date") or "").strip():
         end_date = parse_date(form.get("end_date"), errors, "end_date", "end date")

@@ -133,3 +133,13 @@ def test_a_stripe_contract_sends_the_pay_link_first_then_charges_the_saved_card_
     assert second.id != first.id and second.number == "INV-0002"
     assert second.status == "paid" and second.amount_paid == 4900
     assert Invoice.query.filter_by(contract_id=contract.id).count() == 2
+
+
+def test_a_contract_can_start_up_to_a_year_ago_but_not_further_back(client, auth):
+    auth.login(auth.create_owner())
+    with freeze_time("2026-11-25 09:00"):
+        too_early = client.post("/contracts/new", data=contract_form(start_date="2025-11-23"))
+        assert too_early.status_code == 422
+        assert "at most a year ago" in too_early.get_data(as_text=True)
+        assert Contract.query.count() == 0
+        assert client.post("/contracts/new", data=contract_form(start_date="2025-11-26")).status_code == 303
