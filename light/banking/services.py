@@ -6,7 +6,7 @@ from flask import current_app
 
 from light.auth.models import utcnow
 from light.banking.connect import ConnectToken
-from light.banking.models import BankAccount, ConnectWebhookEndpoint, StripeConnection
+from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection
 from light.extensions import db
 from light.jobs import enqueue
 from light.jobs.models import Job
@@ -114,6 +114,20 @@ def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -
 def sync_connections_for(stripe_user_id: str, trigger: str = "webhook") -> list[Job]:
     return [job for c in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active")
             if (job := start_sync(c, trigger)) is not None]
+
+
+def reopen_payout(stripe_user_id: str, payout_id: str) -> int:
+    """Mark a payout of every connection to that Stripe Account as unchecked; the next sync reads its
+    status (and, once reconciled, its breakdown) from Stripe again. Returns how many it reopened."""
+    connections = [c.id for c in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active")]
+    if not connections:
+        return 0
+    accounts = [a.id for a in BankAccount.query.filter(BankAccount.connection_id.in_(connections))]
+    reopened = BankPayout.query.filter(BankPayout.bank_account_id.in_(accounts or [-1]),
+                                       BankPayout.stripe_id == payout_id).update(
+        {"breakdown_fetched_at": None}, synchronize_session=False)
+    db.session.commit()
+    return reopened
 
 
 def bank_accounts(organization_id: int) -> list[BankAccount]:

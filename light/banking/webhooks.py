@@ -9,6 +9,9 @@ from light.webhooks.dispatch import on
 @on("charge.", endpoint="connect")
 def feed_changed(event) -> None:
     if event.account:
+        if event.type.startswith("payout.") and event.payload.get("id"):
+            # A paid payout can still fail later: have the sync read this one from Stripe again.
+            services.reopen_payout(event.account, event.payload["id"])
         services.sync_connections_for(event.account, "webhook")
 
 

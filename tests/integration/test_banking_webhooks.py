@@ -142,3 +142,27 @@ def test_light_registers_its_connect_endpoint_and_the_sandbox_delivers_to_it_end
     run_jobs()
     assert db.session.get(StripeConnection, connection.id).status == "revoked"
     assert ConnectWebhookEndpoint.query.count() == 1
+
+
+def test_a_paid_payout_that_fails_later_is_shown_failed_after_its_webhook(app, client, connection, stripe_sandbox,
+                                                                          run_jobs):
+    from light.banking.models import BankPayout, BankTransaction
+
+    charged = stripe_sandbox.api("POST", "/v1/payment_intents", stripe_sandbox_key(app),
+                                 account=connection.stripe_user_id, amount=10_000_000, currency="usd",
+                                 payment_method="pm_card_visa", confirm="true")
+    assert charged.status_code == 200
+    stripe_sandbox.advance_clock(days=3)
+    [made] = stripe_sandbox.payouts(account=connection.stripe_user_id, currencies=["usd"], advance_to="paid")
+    services.start_sync(connection, "manual")
+    run_jobs()
+    payout = BankPayout.query.filter_by(stripe_id=made["id"]).one()
+    assert payout.status == "paid" and payout.breakdown_fetched_at is not None
+
+    stripe_sandbox.advance_payout(made["id"], account=connection.stripe_user_id, to="failed")
+    assert deliver(client, "payout.failed", connection.stripe_user_id, event_id="evt_po_failed",
+                   obj={"id": made["id"], "object": "payout"}).status_code == 200
+    run_jobs()
+    db.session.expire_all()
+    assert BankPayout.query.filter_by(stripe_id=made["id"]).one().status == "failed"
+    assert BankTransaction.query.filter_by(type="payout_failure", source_id=made["id"]).count() == 1
