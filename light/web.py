@@ -1,5 +1,6 @@
 """Helpers every blueprint's routes share: page-or-fragment rendering, redirects, roles, tenancy."""
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
@@ -41,6 +42,17 @@ def redirect_to(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def safe_next(target: str | None, default: str, *, within: str = "/") -> str:
+    """A `next` URL to follow after an action: a path of this Light under `within`, else `default`.
+    An open redirect would make a phishing link look like Light; browsers read "/\\evil.example"
+    (and "/<tab>/evil.example") as "//evil.example", and a line break would split the header."""
+    if (target and target.startswith(within) and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable()
+            and not urlsplit(target).netloc):
+        return target
+    return default
 
 
 def owner_required(view):

@@ -1,21 +1,10 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from light import mail
 from light.auth import bp, services
 from light.auth.models import Invitation
-from light.web import owner_required, redirect_to, render, scoped
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would make a phishing link look like Light.
-    # Browsers read "/\evil.example" (and "/<tab>/evil.example") as "//evil.example".
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and target.isprintable() and not urlsplit(target).netloc):
-        return target
-    return url_for("home.index")
+from light.web import owner_required, redirect_to, render, safe_next, scoped
 
 
 def _clear_session() -> None:
@@ -63,7 +52,7 @@ def login():
         else:
             if user:
                 _start_session(user, remember=bool(form.get("remember")))
-                return redirect_to(_safe_next(request.args.get("next")))
+                return redirect_to(safe_next(request.args.get("next"), url_for("home.index")))
             error, status = "That e-mail and password don't match an account.", 422
     return render("auth/login.html", form=form, error=error, status=status)
 

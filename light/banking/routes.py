@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from light.banking import bp, connect, queries, services
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
-from light.web import get_scoped_or_404, owner_required, redirect_to, render, scoped
+from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped
 
 STATE_KEY = "banking_oauth_state"
 ID = f"int(max={queries.MAX_ID})"  # a bigger number can't name a row: 404 from routing, not a DB error
@@ -99,15 +99,8 @@ def sync_now(connection_id):
     job = services.start_sync(connection, "manual")
     if job is None:
         flash("This Stripe Account is not connected any more: reconnect it to sync.", "error")
-    return redirect_to(_back_to_bank_reconciliation(request.form.get("next")))
-
-
-def _back_to_bank_reconciliation(url: str | None) -> str:
-    """Only a Bank Reconciliation page of this Light: never another site, never a header break."""
     index = url_for("banking.index")
-    if url and url.startswith(index) and url.isprintable() and "\\" not in url and " " not in url:
-        return url
-    return index
+    return redirect_to(safe_next(request.form.get("next"), index, within=index))
 
 
 @bp.route(f"/connections/<{ID}:connection_id>/disconnect", methods=["POST"])
