@@ -28,7 +28,7 @@ run: venv
 	$(BIN)/flask db upgrade
 	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
 	  echo "No STRIPE_SECRET_KEY: starting the Stripe sandbox on http://127.0.0.1:$(SANDBOX_PORT)"; \
-	  $(BIN)/python -m light.sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
+	  $(BIN)/python -m stripe_sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
 	  trap "kill $$SANDBOX 2>/dev/null" EXIT INT TERM; \
 	  STRIPE_SANDBOX=1 STRIPE_API_BASE=http://127.0.0.1:$(SANDBOX_PORT) STRIPE_CONNECT_BASE=http://127.0.0.1:$(SANDBOX_PORT) \
 	  STRIPE_SECRET_KEY=sk_test_lightsandboxplatform STRIPE_CLIENT_ID=ca_lightsandboxclient \

@@ -19,13 +19,13 @@ import time
 import tracemalloc
 
 import requests
-import stripe  # the floor measurement only: Light itself goes through light.stripe_gateway
+import stripe  # the floor measurement only: Light itself goes through light.plumbing.stripe_gateway
 from sqlalchemy import event
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from light import create_app  # noqa: E402
-from light.crypto import derive_key  # noqa: E402
+from light.plumbing.crypto import derive_key  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 
@@ -103,7 +103,7 @@ def main():
     # The sandbox runs in its own process, as Stripe would: it must not share Light's GIL.
     sandbox_port = free_port()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sandbox = subprocess.Popen([sys.executable, "-m", "light.sandbox", "--port", str(sandbox_port)], cwd=root,
+    sandbox = subprocess.Popen([sys.executable, "-m", "stripe_sandbox", "--port", str(sandbox_port)], cwd=root,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{sandbox_port}"
     wait_for(url + "/")

@@ -24,7 +24,7 @@ import requests  # noqa: E402
 import stripe  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from light.sandbox import create_sandbox_app  # noqa: E402
+from stripe_sandbox import create_sandbox_app  # noqa: E402
 
 
 def main():

@@ -1,5 +1,8 @@
 """`flask` commands: the clock process and helpers for self-hosters."""
 import click
+from cryptography.fernet import Fernet
+
+from light.plumbing.jobs import clock as light_clock
 
 
 def register(app) -> None:
@@ -8,8 +11,6 @@ def register(app) -> None:
     @click.option("--poll", default=30, show_default=True, help="Seconds between ticks.")
     def clock(once: bool, poll: int):
         """Enqueue periodic work (syncs, contract billing, reminders) when it is due."""
-        from light.jobs import clock as light_clock
-
         if once:
             click.echo(", ".join(light_clock.tick()) or "nothing due")
         else:
@@ -18,6 +19,4 @@ def register(app) -> None:
     @app.cli.command("generate-key")
     def generate_key():
         """Print a new LIGHT_ENCRYPTION_KEY."""
-        from cryptography.fernet import Fernet
-
         click.echo(Fernet.generate_key().decode())

@@ -1,33 +1,19 @@
-"""Friendly error pages; a targeted htmx request gets a small fragment it can swap in."""
-from flask_wtf.csrf import CSRFError
-
-from light.web import render
-
-MESSAGES = {
-    400: ("Bad request", "Light couldn't read that request."),
-    403: ("Not allowed", "Only an owner of this organization can change this."),
-    404: ("Not found", "There is nothing here. It may have been removed, or belong to another organization."),
-    405: ("Not allowed", "That action isn't available here."),
-    413: ("Too large", "That upload is too large."),
-    429: ("Slow down", "Too many requests. Wait a moment and try again."),
-    500: ("Something went wrong", "Light hit an unexpected error. It has been logged; try again in a moment."),
-}
+"""The two errors a use case raises for people, whatever the area. Routes turn them into a page
+(422 with the messages beside the fields, or the refusal in a flash); the job runner shows a
+Refused's message on the progress bar, and only a generic line for anything else."""
 
 
-def _page(status: int, detail: str | None = None):
-    title, message = MESSAGES.get(status, MESSAGES[500])
-    # A boosted link to a missing page replaces the whole body, so it needs the whole page.
-    return render("errors/error.html", "errors/_error.html", status=status, title=title, message=detail or message)
+class InvalidInput(Exception):
+    """Input that can't be used, with a message per field. Nothing was written."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
 
 
-def register(app) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return _page(400, "This form has expired or was not sent by Light. Reload the page and try again.")
+class Refused(Exception):
+    """A request Light won't carry out now, with a message fit to show the person who asked."""
 
-    for status in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(status, lambda error, status=status: _page(status))
-
-    @app.errorhandler(500)
-    def server_error(error):
-        return _page(500)
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -1,13 +1,12 @@
-"""Imports every model so Flask-Migrate and create_all() see all tables."""
-import importlib
-import importlib.util
-
+"""Every model, so Flask-Migrate and create_all() see all tables. Each area keeps its tables in
+light/<area>/models.py; add a new area's here."""
 from light.auth.models import Invitation, LoginFailure, Organization, User  # noqa: F401
-from light.jobs.models import ClockRun, Job  # noqa: F401
-from light.mail.models import OutboxMessage  # noqa: F401
-
-# Each area keeps its tables in light/<area>/models.py.
-AREAS = ("webhooks", "banking", "integrations", "workflows", "customers", "invoices", "contracts", "salesforce")
-for _area in AREAS:
-    if importlib.util.find_spec(f"light.{_area}") and importlib.util.find_spec(f"light.{_area}.models"):
-        importlib.import_module(f"light.{_area}.models")
+from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection  # noqa: F401
+from light.contracts.models import Contract  # noqa: F401
+from light.customers.models import Customer  # noqa: F401
+from light.integrations.models import Integration  # noqa: F401
+from light.invoices.models import Invoice  # noqa: F401
+from light.plumbing.jobs.models import ClockRun, Job  # noqa: F401
+from light.plumbing.mail.models import OutboxMessage  # noqa: F401
+from light.plumbing.webhooks.models import StripeEvent  # noqa: F401
+from light.workflows.models import WorkflowVersion  # noqa: F401

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from light import create_app
-from light.crypto import derive_key
+from light.plumbing.crypto import derive_key
 from light.extensions import db
 
 pytest_plugins = ["tests.fixtures.web", "tests.fixtures.mailbox", "tests.fixtures.browser"]

@@ -1,5 +1,6 @@
-"""Tiny tasks the job tests enqueue by dotted path."""
-from light.jobs import report_progress
+"""Tiny tasks the job tests enqueue (module-level, so a worker can import them)."""
+from light.errors import Refused
+from light.plumbing.jobs.runner import report_progress
 
 
 def count_to(n: int) -> str:
@@ -10,12 +11,6 @@ def count_to(n: int) -> str:
 
 def explode(message: str) -> None:
     raise ValueError(message)
-
-
-class Refused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def refuse(message: str) -> None:

@@ -1,9 +1,10 @@
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from light import mail
+from light.errors import InvalidInput
+from light.plumbing import mail
 from light.auth import bp, services
-from light.auth.models import Invitation
+from light.auth.models import Invitation, User
 from light.web import owner_required, redirect_to, render, safe_next, scoped
 
 
@@ -30,7 +31,7 @@ def signup():
                 organization_name=form.get("organization", ""), name=form.get("name", ""),
                 email=form.get("email", ""), password=form.get("password", ""),
             )
-        except services.ValidationFailed as failed:
+        except InvalidInput as failed:
             errors = failed.errors
         else:
             _start_session(user)
@@ -72,8 +73,6 @@ def team():
 
 
 def _team_page(form=None, errors=None, invitation=None, status=200):
-    from light.auth.models import User
-
     members = scoped(User).order_by(User.created_at).all()
     pending = scoped(Invitation).filter(Invitation.accepted_at.is_(None)).order_by(Invitation.created_at.desc()).all()
     return render("auth/team.html", "auth/_team_body.html", members=members,
@@ -87,7 +86,7 @@ def create_invitation():
     try:
         invitation = services.invite(owner=current_user, email=request.form.get("email", ""),
                                      role=request.form.get("role", "member"))
-    except services.ValidationFailed as failed:
+    except InvalidInput as failed:
         return _team_page(form=request.form, errors=failed.errors, status=422)
     link = url_for("auth.accept", token=invitation.token, _external=True)
     mail.send(
@@ -110,7 +109,7 @@ def accept(token):
         try:
             user = services.accept_invitation(invitation, name=form.get("name", ""),
                                               password=form.get("password", ""))
-        except services.ValidationFailed as failed:
+        except InvalidInput as failed:
             errors = failed.errors
         else:
             _start_session(user)
@@ -118,22 +117,3 @@ def accept(token):
             return redirect_to(url_for("home.index"))
     return render("auth/accept.html", invitation=invitation, form=form, errors=errors,
                   status=422 if errors else 200)
-
-
-def load_user(user_id: str):
-    from light.auth.models import User
-    from light.extensions import db
-
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-
-
-def init_login(login_manager) -> None:
-    login_manager.user_loader(load_user)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to continue."
-    login_manager.login_message_category = "info"
-    # "strong" drops the session when the client changes; remember-me cookies survive restarts.
-    login_manager.session_protection = "strong"

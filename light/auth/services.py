@@ -4,17 +4,15 @@ from datetime import timedelta
 
 from flask import current_app
 
+from werkzeug.security import generate_password_hash
+
+from light.errors import InvalidInput
 from light.auth.forms import check_password_strength, clean_email, clean_name
-from light.auth.models import Invitation, LoginFailure, Organization, User, utcnow
+from light.auth.models import Invitation, LoginFailure, Organization, User
+from light.utc import utcnow
 from light.extensions import db
 
 INVITATION_DAYS = 7
-
-
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict):
-        super().__init__("invalid input")
-        self.errors = errors
 
 
 class TooManyAttempts(Exception):
@@ -32,7 +30,7 @@ def sign_up(*, organization_name: str, name: str, email: str, password: str) -> 
     if "email" not in errors and User.query.filter_by(email=email).first():
         errors["email"] = "An account with this e-mail already exists. Log in instead."
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     organization = Organization(name=organization_name)
     user = User(email=email, name=name, role="owner", organization=organization)
     user.set_password(password)
@@ -74,8 +72,6 @@ _DUMMY = User(password_hash="")
 
 
 def _burn_hash(password: str | None) -> bool:
-    from werkzeug.security import generate_password_hash
-
     if not _DUMMY.password_hash:
         _DUMMY.password_hash = generate_password_hash("not-a-real-password")
     _DUMMY.check_password(password or "")
@@ -90,7 +86,7 @@ def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
     if "email" not in errors and User.query.filter_by(email=email).first():
         errors["email"] = "This person already has a Light account."
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     invitation = Invitation(
         organization_id=owner.organization_id,
         email=email,
@@ -116,7 +112,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     if User.query.filter_by(email=invitation.email).first():
         errors["email"] = "This e-mail already has a Light account. Log in instead."
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     # Claim the invitation first, in the same transaction: a second accept finds it used.
     claimed = (
         Invitation.query.filter_by(id=invitation.id, accepted_at=None)
@@ -124,7 +120,7 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     )
     if not claimed:
         db.session.rollback()
-        raise ValidationFailed({"name": "This invitation has already been used."})
+        raise InvalidInput({"name": "This invitation has already been used."})
     user = User(email=invitation.email, name=name, role=invitation.role,
                 organization_id=invitation.organization_id)
     user.set_password(password)

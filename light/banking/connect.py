@@ -9,17 +9,14 @@ from dataclasses import dataclass
 import requests
 from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
 from authlib.integrations.requests_client import OAuth2Session
+from light.errors import Refused
 
 log = logging.getLogger(__name__)
 SCOPE = "read_only"
 
 
-class ConnectError(Exception):
+class ConnectError(Refused):
     """Why connecting did not work, in words fit for the page."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

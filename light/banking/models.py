@@ -1,7 +1,8 @@
 """The bank feed's tables: Stripe connections, the bank accounts they show up as, their
 transactions and payouts, and a record of every sync."""
-from light.auth.models import OrganizationOwned, utcnow
-from light.crypto import EncryptedText
+from light.auth.models import OrganizationOwned
+from light.utc import utcnow
+from light.plumbing.crypto import EncryptedText
 from light.extensions import db
 
 CONNECTION_STATUSES = ("active", "revoked", "disconnected")

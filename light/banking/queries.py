@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.banking.categories import CATEGORIES
 from light.banking.chart import balance_series, chart_points
 from light.banking.models import BankAccount, BankPayout, BankTransaction

@@ -4,14 +4,16 @@ from datetime import timezone
 
 from flask import current_app
 
-from light.auth.models import utcnow
+from light.errors import Refused
+from light.utc import utcnow
+from light.banking import sync
 from light.banking.connect import ConnectToken
+from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection
 from light.extensions import db
-from light.jobs import enqueue
-from light.jobs.models import Job
-from light.jobs.queue import active_job
-from light.stripe_gateway import GatewayError, OAuthError, StripeGateway
+from light.plumbing.jobs.models import Job
+from light.plumbing.jobs.queue import active_job, enqueue
+from light.plumbing.stripe_gateway import GatewayError, OAuthError, StripeGateway
 
 log = logging.getLogger(__name__)
 CONNECT_EVENTS = ("balance.available", "payout.created", "payout.updated", "payout.paid", "payout.failed",
@@ -19,10 +21,8 @@ CONNECT_EVENTS = ("balance.available", "payout.created", "payout.updated", "payo
                   "charge.dispute.created", "account.application.deauthorized")
 
 
-class DisconnectError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class DisconnectError(Refused):
+    """Stripe could not disconnect the account; the connection stays as it was."""
 
 
 def store_connection(organization_id: int, token: ConnectToken) -> StripeConnection:
@@ -54,7 +54,7 @@ def start_sync(connection: StripeConnection, trigger: str = "manual") -> Job | N
     if not connection.is_active:
         return None
     verb = "Importing" if connection.newest_transaction_id is None else "Syncing"
-    return enqueue("light.banking.jobs.sync_connection", connection.id, trigger, kind="bank_sync",
+    return enqueue(sync.sync_job, connection.id, trigger, kind="bank_sync",
                    description=f"{verb} {connection.name}", organization_id=connection.organization_id,
                    active_key=sync_key(connection.id))
 
@@ -84,16 +84,6 @@ def _shared_with_another_organization(connection: StripeConnection) -> bool:
     return db.session.query(StripeConnection.query.filter(
         StripeConnection.stripe_user_id == connection.stripe_user_id, StripeConnection.id != connection.id,
         StripeConnection.livemode == connection.livemode, StripeConnection.status == "active").exists()).scalar()
-
-
-def end_connection(connection: StripeConnection, status: str) -> None:
-    """Stop syncing (revoked at Stripe, or disconnected here): tokens forgotten, history kept."""
-    if connection.status == "active" or connection.ended_at is None:
-        connection.ended_at = utcnow()
-    if connection.status == "active" or status == "disconnected":
-        connection.status = status
-    connection.access_token = connection.refresh_token = None
-    db.session.commit()
 
 
 def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -> list[int]:

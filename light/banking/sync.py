@@ -13,14 +13,17 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from light.auth.models import utcnow
+from light.errors import Refused
+from light.utc import utcnow
 from light.banking.categories import category_for
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
-from light.banking.services import end_connection
+from light.banking.connections import end_connection
 from light.extensions import db
-from light.jobs import report_progress
-from light.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
+from light.plumbing.jobs.runner import report_progress
+from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
 
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
@@ -28,8 +31,8 @@ UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "
 CLOSED_PAYOUT = ("failed", "canceled")
 
 
-class SyncFailed(Exception):
-    message = "Light hit an unexpected problem while syncing. It will try again at the next sync."
+class SyncFailed(Refused):
+    MESSAGE = "Light hit an unexpected problem while syncing. It will try again at the next sync."
 
 
 def gateway_for(connection: StripeConnection, **options) -> StripeGateway:
@@ -100,10 +103,7 @@ class Feed:
 
 def _upsert():
     table = BankTransaction.__table__
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = insert(table)
     return statement.on_conflict_do_update(index_elements=["organization_id", "stripe_id"],
                                            set_={c: statement.excluded[c] for c in UPDATABLE})
@@ -142,8 +142,8 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
     except Exception as exc:
         db.session.rollback()
         # The exception's text may quote SQL or data: it stays chained (for the log), pages get plain words.
-        _finish(run, SyncFailed.message)
-        raise SyncFailed(SyncFailed.message) from exc
+        _finish(run, SyncFailed.MESSAGE)
+        raise SyncFailed(SyncFailed.MESSAGE) from exc
     connection.last_synced_at = utcnow()
     _finish(run, None)
     return run
@@ -236,3 +236,13 @@ def _reconcile_payouts(feed: Feed, *, force: bool = False) -> None:
                     {"payout_id": found.id}, synchronize_session=False)
             payout.breakdown_fetched_at = now
         db.session.commit()
+
+
+def sync_job(connection_id: int, trigger: str = "manual") -> str:
+    """The background job behind Sync now, the clock and webhooks: a message for the progress bar."""
+    run = sync_connection(connection_id, trigger)
+    if run is None:
+        return "connection not active"
+    if run.error:
+        return run.error
+    return f"{run.created_count:,} new, {run.updated_count:,} updated"

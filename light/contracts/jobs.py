@@ -5,33 +5,29 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.contracts import periods
 from light.contracts.models import Contract
 from light.extensions import db
-from light.invoices import collect, services
+from light.errors import Refused
+from light.invoices import charging, services
+from light.invoices.collection import CannotCollect
 from light.invoices.models import Invoice, InvoiceLine
 from light.invoices.totals import Line, compute
-from light.jobs.clock import periodic
-from light.stripe_gateway import GatewayError
+from light.plumbing.jobs.queue import enqueue
+from light.plumbing.stripe_gateway import GatewayError
 
 log = logging.getLogger(__name__)
 
-periodic("contract_billing", "light.contracts.jobs.bill_due_contracts", "CONTRACT_BILLING_INTERVAL_MINUTES",
-         "Invoice contracts whose billing period has started")
-
-
-def start_billing(contract: Contract, base_url: str | None = None):
+def start_billing(contract: Contract):
     """Bill a new contract's started periods now rather than at the clock's next run."""
-    from light.jobs import enqueue
-
-    return enqueue("light.contracts.jobs.bill_one", contract.id, base_url, kind="contract_billing",
+    return enqueue(bill_one, contract.id, kind="contract_billing",
                    description="Invoicing the contract's first period", organization_id=contract.organization_id,
                    active_key=f"contract-billing:{contract.id}")
 
 
-def bill_one(contract_id: int, base_url: str | None = None) -> str:
-    return f"{bill_contract(contract_id, utcnow().date(), base_url)} invoices issued"
+def bill_one(contract_id: int) -> str:
+    return f"{bill_contract(contract_id, utcnow().date())} invoices issued"
 
 
 def bill_due_contracts() -> str:
@@ -43,7 +39,7 @@ def bill_due_contracts() -> str:
     return f"{issued} contract invoices issued"
 
 
-def bill_contract(contract_id: int, today, base_url: str | None = None) -> int:
+def bill_contract(contract_id: int, today) -> int:
     contract = db.session.get(Contract, contract_id)
     if contract is None or contract.status != "active":
         return 0
@@ -58,14 +54,27 @@ def bill_contract(contract_id: int, today, base_url: str | None = None) -> int:
             invoice = _draft_for(contract, period)
             if invoice is None:
                 continue  # another clock run created it just now
-        if services.issue(invoice.id, contract.organization_id):
+        if _issue(invoice):
             issued += 1
-            _deliver(invoice.id, base_url)
+            _deliver(invoice.id)
     if periods.is_finished(contract.start_date, contract.frequency, today, contract.end_date):
         db.session.query(Contract).filter(Contract.id == contract.id, Contract.status == "active").update(
             {"status": "ended"}, synchronize_session=False)
         db.session.commit()
     return issued
+
+
+def _issue(invoice: Invoice) -> bool:
+    """Contracts don't bypass the Stripe gate: while Stripe can't collect, the period's invoice
+    waits as a draft (said once on its timeline) and the next run issues it."""
+    try:
+        return services.issue(invoice.id, invoice.organization_id)
+    except Refused as refused:
+        db.session.rollback()
+        if services.add_event(invoice, "not_issued", f"Not issued yet: {refused.message}", ref="not-issued"):
+            db.session.commit()
+        log.info("contract invoice %s not issued: %s", invoice.id, refused.message)
+        return False
 
 
 def _draft_for(contract: Contract, period: periods.Period) -> Invoice | None:
@@ -91,15 +100,15 @@ def _draft_for(contract: Contract, period: periods.Period) -> Invoice | None:
     return invoice
 
 
-def _deliver(invoice_id: int, base_url: str | None = None) -> None:
+def _deliver(invoice_id: int) -> None:
     """Charge the saved card or send the pay link; a Stripe outage must not stop the other
     contracts' billing (the invoice stays issued; the daily pass charges it when due)."""
     try:
-        collect.deliver(invoice_id, base_url)
-    except (GatewayError, collect.CannotCollect) as error:
+        charging.deliver(invoice_id)
+    except (GatewayError, CannotCollect) as error:
         db.session.rollback()
         invoice = db.session.get(Invoice, invoice_id)
         services.add_event(invoice, "delivery_failed", f"Couldn't reach Stripe to collect this invoice: "
-                                                       f"{getattr(error, 'message', error)}")
+                                                       f"{error.message}")
         db.session.commit()
         log.warning("contract invoice %s not delivered: %s", invoice_id, type(error).__name__)

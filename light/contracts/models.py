@@ -1,4 +1,5 @@
-from light.auth.models import OrganizationOwned, utcnow
+from light.auth.models import OrganizationOwned
+from light.utc import utcnow
 from light.contracts.periods import FREQUENCY_LABELS
 from light.extensions import db
 from light.invoices.models import PAYMENT_METHODS

@@ -2,20 +2,19 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.auth.models import utcnow
+from light.errors import InvalidInput, Refused
+from light.utc import utcnow
 from light.contracts import bp, jobs, periods, services  # noqa: F401 - jobs registers the clock task
 from light.contracts.models import Contract
 from light.customers.services import customers_of
 from light.invoices.forms import line_rows
 from light.invoices.models import Invoice
-from light.invoices.services import NotAllowed, ValidationFailed
 from light.money import CURRENCIES
 from light.web import get_scoped_or_404, redirect_to, render, scoped
+from light.workflows.services import stripe_gate
 
 
 def _gate():
-    from light.workflows.services import stripe_gate
-
     return stripe_gate(current_user.organization_id)
 
 
@@ -32,11 +31,11 @@ def new():
     gate = _gate()
     if request.method == "POST":
         try:
-            contract = services.create_contract(current_user.organization_id, request.form, stripe_allowed=gate.ok)
-        except ValidationFailed as failed:
+            contract = services.create_contract(current_user.organization_id, request.form)
+        except InvalidInput as failed:
             return _form(request.form, failed.errors, gate, status=422)
         if contract.start_date <= utcnow().date():
-            jobs.start_billing(contract, request.host_url)
+            jobs.start_billing(contract)
         flash("Contract created. Light invoices each period on its first day.", "success")
         return redirect_to(url_for("contracts.show", contract_id=contract.id))
     form = {"start_date": utcnow().date().isoformat(), "frequency": "monthly", "days_until_due": "0",
@@ -71,7 +70,7 @@ def cancel(contract_id):
     contract = get_scoped_or_404(Contract, contract_id)
     try:
         services.cancel(contract)
-    except NotAllowed as refused:
+    except Refused as refused:
         flash(refused.message, "error")
     else:
         flash("Contract cancelled: no further periods will be invoiced.", "success")

@@ -1,13 +1,15 @@
 """Contracts: plain values in, commit, domain errors out. Billing each period happens in jobs.py."""
 from datetime import timedelta
 
-from light.auth.models import utcnow
+from light.errors import InvalidInput, Refused
+from light.utc import utcnow
 from light.contracts.models import Contract, ContractLine
 from light.contracts.periods import MONTHS
 from light.extensions import db
 from light.invoices.forms import clean_currency, clean_lines, clean_payment_method, line_rows, parse_date
-from light.invoices.services import NotAllowed, ValidationFailed, resolve_customer
+from light.invoices.services import resolve_customer
 from light.invoices.totals import compute, stripe_charge_problem
+from light.workflows.services import stripe_gate
 
 MAX_DAYS_UNTIL_DUE = 365
 # A contract may start in the past (to catch up a few periods), but not so far back that the
@@ -15,7 +17,7 @@ MAX_DAYS_UNTIL_DUE = 365
 MAX_BACKDATE_DAYS = 366
 
 
-def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Contract:
+def create_contract(organization_id: int, form) -> Contract:
     errors: dict = {}
     customer = resolve_customer(organization_id, form, errors)
     currency = clean_currency(form, errors, customer.currency if customer else None)
@@ -39,7 +41,7 @@ def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Cont
     lines = clean_lines(line_rows(form), currency, errors) if "currency" not in errors else []
     totals = compute([line.as_line() for line in lines])
     if payment_method == "stripe":
-        if not stripe_allowed:
+        if not stripe_gate(organization_id).ok:
             errors["payment_method"] = "Stripe isn't ready to collect payments yet: see the note below."
         elif lines:
             problem = stripe_charge_problem(totals.total, currency)
@@ -47,7 +49,7 @@ def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Cont
                 errors["lines"] = problem
     if errors:
         db.session.rollback()
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     contract = Contract(organization_id=organization_id, customer=customer, currency=currency, frequency=frequency,
                         start_date=start_date, end_date=end_date, payment_method=payment_method,
                         days_until_due=int(days), subtotal=totals.subtotal, tax_total=totals.tax, total=totals.total,
@@ -62,6 +64,6 @@ def create_contract(organization_id: int, form, *, stripe_allowed: bool) -> Cont
 def cancel(contract: Contract) -> None:
     """No further periods are billed; invoices already issued stay as they are."""
     if contract.status != "active":
-        raise NotAllowed("This contract is no longer active.")
+        raise Refused("This contract is no longer active.")
     contract.status = "cancelled"
     db.session.commit()

@@ -1,4 +1,5 @@
-from light.auth.models import OrganizationOwned, utcnow
+from light.auth.models import OrganizationOwned
+from light.utc import utcnow
 from light.extensions import db
 
 

@@ -2,8 +2,11 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
+from light.errors import InvalidInput
 from light.customers import bp, services
+from light.contracts.models import Contract
 from light.customers.models import Customer
+from light.invoices.models import Invoice
 from light.money import CURRENCIES
 from light.web import get_scoped_or_404, redirect_to, render
 
@@ -21,7 +24,7 @@ def new():
     if request.method == "POST":
         try:
             customer = services.create_customer(current_user.organization_id, form)
-        except services.ValidationFailed as failed:
+        except InvalidInput as failed:
             errors = failed.errors
         else:
             flash(f"Customer {customer.name} added.", "success")
@@ -33,9 +36,6 @@ def new():
 @bp.route("/<int:customer_id>")
 @login_required
 def show(customer_id):
-    from light.contracts.models import Contract
-    from light.invoices.models import Invoice
-
     customer = get_scoped_or_404(Customer, customer_id)
     invoices = customer.invoices.order_by(Invoice.created_at.desc(), Invoice.id.desc()).all()
     contracts = Contract.query.filter_by(organization_id=customer.organization_id, customer_id=customer.id) \
@@ -51,7 +51,7 @@ def edit(customer_id):
     if request.method == "POST":
         try:
             services.update_customer(customer, request.form)
-        except services.ValidationFailed as failed:
+        except InvalidInput as failed:
             errors = failed.errors
         else:
             flash("Customer saved.", "success")

@@ -1,19 +1,14 @@
 """Customers: plain values in, commit, domain errors out."""
+from light.errors import InvalidInput
 from light.customers.forms import clean_customer
 from light.customers.models import Customer
 from light.extensions import db
 
 
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict):
-        super().__init__("invalid customer")
-        self.errors = errors
-
-
 def create_customer(organization_id: int, form, *, prefix: str = "", commit: bool = True) -> Customer:
     values, errors = clean_customer(form, prefix)
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     customer = Customer(organization_id=organization_id, **values)
     db.session.add(customer)
     if commit:
@@ -26,7 +21,7 @@ def create_customer(organization_id: int, form, *, prefix: str = "", commit: boo
 def update_customer(customer: Customer, form) -> Customer:
     values, errors = clean_customer(form)
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     for key, value in values.items():
         setattr(customer, key, value)
     db.session.commit()

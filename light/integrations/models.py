@@ -1,5 +1,6 @@
-from light.auth.models import OrganizationOwned, User, utcnow
-from light.crypto import EncryptedText
+from light.auth.models import OrganizationOwned, User
+from light.utc import utcnow
+from light.plumbing.crypto import EncryptedText
 from light.extensions import db
 
 KINDS = ("stripe", "salesforce")

@@ -2,8 +2,10 @@
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from light.errors import InvalidInput
 from light.integrations import bp, services
 from light.integrations.models import Integration
+from light.invoices.services import count_awaiting_stripe_payment
 from light.web import get_scoped_or_404, owner_required, redirect_to, render
 
 
@@ -34,7 +36,7 @@ def new_stripe():
             integration = services.connect_stripe(organization_id=current_user.organization_id,
                                                   user_id=current_user.id,
                                                   secret_key=request.form.get("secret_key", ""))
-        except services.InvalidInput as invalid:
+        except InvalidInput as invalid:
             errors = invalid.errors
         else:
             flash(f"Stripe is connected: {integration.account_name} ({integration.mode_label} mode).", "success")
@@ -61,7 +63,7 @@ def replace_key(integration_id):
     try:
         services.replace_stripe_key(organization_id=current_user.organization_id, integration_id=integration.id,
                                     secret_key=request.form.get("replace_secret_key", ""))
-    except services.InvalidInput as invalid:
+    except InvalidInput as invalid:
         return _show(integration, {("replace_" + k): v for k, v in invalid.errors.items()}, status=422)
     flash("The Stripe key was replaced.", "success")
     return redirect_to(url_for("integrations.show", integration_id=integration.id))
@@ -74,7 +76,7 @@ def webhook_secret(integration_id):
     try:
         services.save_webhook_secret(organization_id=current_user.organization_id, integration_id=integration.id,
                                      signing_secret=request.form.get("signing_secret", ""))
-    except services.InvalidInput as invalid:
+    except InvalidInput as invalid:
         return _show(integration, invalid.errors, status=422)
     flash("The signing secret was saved: Light now accepts Stripe's events for this integration.", "success")
     return redirect_to(url_for("integrations.show", integration_id=integration.id))
@@ -84,7 +86,7 @@ def webhook_secret(integration_id):
 @owner_required
 def remove(integration_id):
     integration = _active_or_404(integration_id)
-    pending = services.pending_stripe_payments(current_user.organization_id)
+    pending = count_awaiting_stripe_payment(current_user.organization_id)
     if request.method == "POST" and request.form.get("confirm") == "remove":
         services.remove(organization_id=current_user.organization_id, integration_id=integration.id)
         flash("The Stripe integration was removed.", "success")

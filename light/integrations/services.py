@@ -1,15 +1,16 @@
 """Use cases for Settings > Integrations: plain values in, commit, domain errors out.
 
-Stripe is reached only through light.stripe_gateway. A key is checked against Stripe before it is
+Stripe is reached only through light.plumbing.stripe_gateway. A key is checked against Stripe before it is
 saved; the webhook endpoint is registered in the same step, so a saved integration always works."""
 import logging
 
 from flask import current_app, has_request_context, url_for
 
+from light.errors import InvalidInput
 from light.extensions import db
 from light.integrations.forms import clean_secret_key, clean_signing_secret, is_live, is_restricted
 from light.integrations.models import Integration
-from light.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
+from light.plumbing.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
                                   RateLimited, StripeGateway, Unreachable)
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,6 @@ class IntegrationMissing(GatewayError):
     """No active Stripe integration: Stripe can't be used to collect for this organization."""
 
 
-class InvalidInput(Exception):
-    def __init__(self, errors: dict):
-        super().__init__("invalid input")
-        self.errors = errors
-
-
 class IntegrationNotFound(Exception):
     pass
 
@@ -53,6 +48,10 @@ def stripe_gateway_for(organization_id: int) -> StripeGateway:
     integration = active_stripe_integration(organization_id)
     if integration is None:
         raise IntegrationMissing("Stripe isn't connected: add it in Settings > Integrations.")
+    return gateway_for(integration)
+
+
+def gateway_for(integration: Integration) -> StripeGateway:
     return StripeGateway.from_config(current_app.config, api_key=integration.secret_key)
 
 
@@ -65,15 +64,6 @@ def webhook_secrets_for(integration_id: int) -> tuple[int, list[str]] | None:
     if integration is None or not integration.is_active:
         return None
     return integration.organization_id, [integration.webhook_secret] if integration.webhook_secret else []
-
-
-def pending_stripe_payments(organization_id: int) -> int:
-    """How many invoices still await a Stripe payment (0 until invoices exist)."""
-    try:
-        from light.invoices.services import count_awaiting_stripe_payment
-    except (ImportError, AttributeError):
-        return 0
-    return count_awaiting_stripe_payment(organization_id)
 
 
 def integrations_of(organization_id: int) -> list[Integration]:

@@ -1,24 +1,14 @@
-"""The e-mails about invoices (through light.mail, so they are also kept in the Outbox)."""
-from flask import current_app, has_request_context, request
-
-from light import mail
-from light.auth.models import User
+"""The e-mails about invoices (through light.plumbing.mail, so they are also kept in the Outbox)."""
+from light.auth.models import Organization, User
+from light.extensions import db
+from light.plumbing import mail
+from light.urls import external_url
 from light.invoices.models import Invoice
 from light.money import format_amount
 
 
-def public_url(path: str, base_url: str | None = None) -> str:
-    """An absolute URL for e-mails and Stripe redirects: LIGHT_PUBLIC_URL, else the host of the
-    request that started the work (passed on to jobs as `base_url`). Paths are spelled out rather
-    than built with url_for, which needs a request (or SERVER_NAME) that jobs don't have."""
-    base = current_app.config.get("LIGHT_PUBLIC_URL") or base_url
-    if not base and has_request_context():
-        base = request.host_url
-    return (base or "http://localhost:5000").rstrip("/") + path
-
-
-def pay_url(invoice: Invoice, base_url: str | None = None) -> str:
-    return public_url(f"/pay/{invoice.pay_token}", base_url)
+def pay_url(invoice: Invoice) -> str:
+    return external_url("pay.show", token=invoice.pay_token)
 
 
 def _summary(invoice: Invoice) -> str:
@@ -27,19 +17,16 @@ def _summary(invoice: Invoice) -> str:
 
 
 def _org_name(invoice: Invoice) -> str:
-    from light.auth.models import Organization
-    from light.extensions import db
-
     organization = db.session.get(Organization, invoice.organization_id)
     return organization.name if organization else "Light"
 
 
-def send_pay_link(invoice: Invoice, base_url: str | None = None, *, reminder: str | None = None) -> None:
+def send_pay_link(invoice: Invoice, *, reminder: str | None = None) -> None:
     org = _org_name(invoice)
     subject = f"{reminder}: invoice {invoice.number} from {org}" if reminder else f"Invoice {invoice.number} from {org}"
     text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n"
             f"Amount due: {format_amount(invoice.amount_due, invoice.currency)}\n\n"
-            f"Pay securely with Stripe: {pay_url(invoice, base_url)}\n\n"
+            f"Pay securely with Stripe: {pay_url(invoice)}\n\n"
             "Your card details can be saved with Stripe so later invoices are paid automatically.\n\n"
             f"Thank you,\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
@@ -66,28 +53,28 @@ def send_receipt(invoice: Invoice, amount: int, payment_ref: str) -> None:
               subject=f"Receipt for invoice {invoice.number} from {org}", text=text, kind="receipt")
 
 
-def send_action_required(invoice: Invoice, base_url: str | None = None) -> None:
+def send_action_required(invoice: Invoice) -> None:
     org = _org_name(invoice)
     text = (f"Hello {invoice.customer.name},\n\nWe tried to charge your saved card for invoice {invoice.number} "
             f"({format_amount(invoice.amount_due, invoice.currency)}), and your bank asks you to confirm the "
-            f"payment yourself.\n\nConfirm it here: {pay_url(invoice, base_url)}\n\n"
+            f"payment yourself.\n\nConfirm it here: {pay_url(invoice)}\n\n"
             f"Your card stays saved for later invoices.\n\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
               subject=f"Please confirm your payment for invoice {invoice.number}", text=text, kind="action_required")
 
 
-def send_payment_failed_to_customer(invoice: Invoice, reason: str, base_url: str | None = None) -> None:
+def send_payment_failed_to_customer(invoice: Invoice, reason: str) -> None:
     org = _org_name(invoice)
     text = (f"Hello {invoice.customer.name},\n\nYour payment for invoice {invoice.number} "
             f"({format_amount(invoice.amount_due, invoice.currency)}) did not go through: {reason}\n\n"
-            f"You can pay with another card here: {pay_url(invoice, base_url)}\n\n{org}\n")
+            f"You can pay with another card here: {pay_url(invoice)}\n\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
               subject=f"Your payment for invoice {invoice.number} failed", text=text, kind="payment_failed")
 
 
-def send_payment_failed_to_team(invoice: Invoice, reason: str, base_url: str | None = None) -> None:
+def send_payment_failed_to_team(invoice: Invoice, reason: str) -> None:
     owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
-    link = public_url(f"/invoices/{invoice.id}", base_url)
+    link = external_url("invoices.show", invoice_id=invoice.id)
     text = (f"Light could not collect invoice {invoice.number} from {invoice.customer.name} "
             f"({format_amount(invoice.amount_due, invoice.currency)}): {reason}\n\n"
             "The card was not retried. The customer was told and sent the pay link.\n\n"
@@ -98,9 +85,9 @@ def send_payment_failed_to_team(invoice: Invoice, reason: str, base_url: str | N
                   kind="payment_failed_team")
 
 
-def send_dispute_to_team(invoice: Invoice, amount: int, reason: str, base_url: str | None = None) -> None:
+def send_dispute_to_team(invoice: Invoice, amount: int, reason: str) -> None:
     owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
-    link = public_url(f"/invoices/{invoice.id}", base_url)
+    link = external_url("invoices.show", invoice_id=invoice.id)
     text = (f"{invoice.customer.name} disputed {format_amount(amount, invoice.currency)} of invoice "
             f"{invoice.number} with their bank (reason: {reason}).\n\n"
             "Stripe has taken the disputed amount and a dispute fee from your balance until the dispute "

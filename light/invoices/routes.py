@@ -1,27 +1,25 @@
-"""Sales Invoices: thin routes over services (drafting, issuing) and collect (Stripe)."""
+"""Sales Invoices: thin routes over services (drafting, issuing) and charging (Stripe)."""
 from datetime import timedelta
 
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.auth.models import utcnow
+from light.errors import InvalidInput, Refused
+from light.utc import utcnow
 from light.customers.services import customers_of
-from light.invoices import bp, jobs, services
-from light.invoices import webhooks  # noqa: F401 - registers the payment webhook handlers
-from light.invoices.forms import MAX_LINES, line_rows, rate_text, rows_from_lines
-from light.invoices.totals import format_quantity
+from light.invoices import bp, charging, services
+from light.invoices.forms import MAX_LINES, line_rows, rows_from_lines
 from light.invoices.models import STATUS_LABELS, Invoice
-from light.jobs.queue import active_job
+from light.plumbing.jobs.queue import active_job
 from light.money import CURRENCIES, MoneyError, parse_amount
 from light.web import get_scoped_or_404, redirect_to, render, scoped
+from light.workflows import services as workflows
 
 PAGE_SIZE = 100
 
 
 def stripe_gate():
-    from light.workflows.services import stripe_gate as gate
-
-    return gate(current_user.organization_id)
+    return workflows.stripe_gate(current_user.organization_id)
 
 
 def _form_page(template, *, form, errors, invoice=None, status=200):
@@ -48,9 +46,8 @@ def index():
 def new():
     if request.method == "POST":
         try:
-            invoice = services.create_invoice(current_user.organization_id, request.form,
-                                              stripe_allowed=stripe_gate().ok)
-        except services.ValidationFailed as failed:
+            invoice = services.create_invoice(current_user.organization_id, request.form)
+        except InvalidInput as failed:
             return _form_page("invoices/new.html", form=request.form, errors=failed.errors, status=422)
         flash(f"Draft invoice for {invoice.customer.name} saved. Check it, then Issue it.", "success")
         return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
@@ -91,8 +88,8 @@ def edit(invoice_id):
         return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
     if request.method == "POST":
         try:
-            services.update_draft(invoice, request.form, stripe_allowed=stripe_gate().ok)
-        except services.ValidationFailed as failed:
+            services.update_draft(invoice, request.form)
+        except InvalidInput as failed:
             return _form_page("invoices/edit.html", form=request.form, errors=failed.errors, invoice=invoice,
                               status=422)
         flash("Draft saved.", "success")
@@ -107,19 +104,14 @@ def edit(invoice_id):
 @login_required
 def issue(invoice_id):
     invoice = get_scoped_or_404(Invoice, invoice_id)
-    if invoice.payment_method == "stripe" and invoice.status == "draft":
-        gate = stripe_gate()
-        if not gate.ok:
-            flash(f"Not issued: {gate.message}", "error")
-            return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
     try:
         issued = services.issue(invoice.id, current_user.organization_id)
-    except services.NotAllowed as refused:
+    except Refused as refused:
         flash(f"Not issued: {refused.message}", "error")
         return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
     if issued:
         invoice = get_scoped_or_404(Invoice, invoice_id)
-        jobs.start_delivery(invoice, request.host_url)
+        charging.start_delivery(invoice)
         flash(f"Invoice {invoice.number} issued.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
 
@@ -136,7 +128,7 @@ def delete(invoice_id):
     invoice = get_scoped_or_404(Invoice, invoice_id)
     try:
         services.delete_draft(invoice)
-    except services.NotAllowed as refused:
+    except Refused as refused:
         flash(refused.message, "error")
         return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
     flash("Draft deleted.", "success")
@@ -146,27 +138,13 @@ def delete(invoice_id):
 @bp.route("/<int:invoice_id>/send", methods=["POST"])
 @login_required
 def send(invoice_id):
-    """Send the pay link again (e.g. after the customer lost it)."""
-    from light.invoices import collect
-
-    def resend(invoice):
-        if invoice.payment_method != "stripe" or invoice.status not in collect.PAYABLE:
-            raise services.NotAllowed("Only an unpaid Stripe invoice has a pay link to send.")
-        collect.send_pay_link(invoice, request.host_url)
-
-    return _act(invoice_id, resend, "Pay link e-mailed to the customer.")
+    return _act(invoice_id, charging.resend_pay_link, "Pay link e-mailed to the customer.")
 
 
 @bp.route("/<int:invoice_id>/charge", methods=["POST"])
 @login_required
 def charge(invoice_id):
-    """The team asks for another try of the saved card (never done automatically after a decline)."""
-    def start(invoice):
-        if not invoice.customer.has_saved_card:
-            raise services.NotAllowed("This customer has no saved payment details.")
-        jobs.start_charge(invoice, request.host_url, manual=True)
-
-    return _act(invoice_id, start, "Charging the saved card…")
+    return _act(invoice_id, charging.request_charge, "Charging the saved card…")
 
 
 @bp.route("/<int:invoice_id>/payments", methods=["POST"])
@@ -176,8 +154,8 @@ def record_payment(invoice_id):
     try:
         amount = parse_amount(request.form.get("amount", ""), invoice.currency)
         services.record_bank_payment(invoice, amount, utcnow().date())
-    except (MoneyError, services.NotAllowed) as error:
-        return _show(invoice, form=request.form, errors={"amount": getattr(error, "message", None) or str(error)},
+    except (MoneyError, Refused) as error:
+        return _show(invoice, form=request.form, errors={"amount": str(error)},
                      status=422)
     flash("Payment recorded.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
@@ -187,18 +165,8 @@ def _act(invoice_id, action, done_message):
     invoice = get_scoped_or_404(Invoice, invoice_id)
     try:
         action(invoice)
-    except services.NotAllowed as refused:
+    except Refused as refused:
         flash(refused.message, "error")
     else:
         flash(done_message, "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
-
-
-@bp.app_template_filter("quantity")
-def quantity_filter(quantity_milli: int) -> str:
-    return format_quantity(quantity_milli)
-
-
-@bp.app_template_filter("rate")
-def rate_filter(basis_points: int) -> str:
-    return f"{rate_text(basis_points)}%"

@@ -1,11 +1,12 @@
 """Sales invoices: plain values in, commit, domain errors out. Stripe collection lives in
-collect.py and the e-mails in notify.py; this module drafts, numbers, issues and settles."""
+charging.py, checkout.py and outcomes.py, and the e-mails in notify.py; this module drafts, numbers, issues and settles."""
 import secrets
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from light.auth.models import utcnow
+from light.errors import InvalidInput, Refused
+from light.utc import utcnow
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.extensions import db
@@ -14,20 +15,7 @@ from light.invoices.forms import LineInput, clean_invoice
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount
-
-
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict):
-        super().__init__("invalid invoice")
-        self.errors = errors
-
-
-class NotAllowed(Exception):
-    """A user-presentable reason an action can't be done to this invoice now."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+from light.workflows.services import stripe_gate
 
 
 # -- drafting ---------------------------------------------------------------------------------
@@ -38,7 +26,7 @@ def resolve_customer(organization_id: int, form, errors: dict) -> Customer | Non
     if choice == "new":
         try:
             return customers.create_customer(organization_id, form, prefix="new_customer_", commit=False)
-        except customers.ValidationFailed as failed:
+        except InvalidInput as failed:
             errors.update(failed.errors)
             return None
     customer_id = parse_id(choice)
@@ -61,13 +49,13 @@ def _apply(invoice: Invoice, values: dict, lines: list[LineInput]) -> None:
     invoice.subtotal, invoice.tax_total, invoice.total = totals.subtotal, totals.tax, totals.total
 
 
-def _validate(organization_id: int, form, *, stripe_allowed: bool):
+def _validate(organization_id: int, form):
     errors: dict = {}
     customer = resolve_customer(organization_id, form, errors)
     values, lines, line_errors = clean_invoice(form, customer_currency=customer.currency if customer else None)
     errors.update(line_errors)
     if values["payment_method"] == "stripe":
-        if not stripe_allowed:
+        if not stripe_gate(organization_id).ok:
             errors["payment_method"] = "Stripe isn't ready to collect payments yet: see the note below."
         elif lines and "currency" not in errors:
             problem = stripe_charge_problem(compute([line.as_line() for line in lines]).total, values["currency"])
@@ -75,12 +63,12 @@ def _validate(organization_id: int, form, *, stripe_allowed: bool):
                 errors["lines"] = problem
     if errors:
         db.session.rollback()  # drops a new customer flushed above
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     return customer, values, lines
 
 
-def create_invoice(organization_id: int, form, *, stripe_allowed: bool) -> Invoice:
-    customer, values, lines = _validate(organization_id, form, stripe_allowed=stripe_allowed)
+def create_invoice(organization_id: int, form) -> Invoice:
+    customer, values, lines = _validate(organization_id, form)
     invoice = Invoice(organization_id=organization_id, customer=customer, pay_token=new_token())
     _apply(invoice, values, lines)
     db.session.add(invoice)
@@ -88,10 +76,10 @@ def create_invoice(organization_id: int, form, *, stripe_allowed: bool) -> Invoi
     return invoice
 
 
-def update_draft(invoice: Invoice, form, *, stripe_allowed: bool) -> Invoice:
+def update_draft(invoice: Invoice, form) -> Invoice:
     if invoice.status != "draft":
-        raise NotAllowed("Only drafts can be changed; this invoice is already issued.")
-    customer, values, lines = _validate(invoice.organization_id, form, stripe_allowed=stripe_allowed)
+        raise Refused("Only drafts can be changed; this invoice is already issued.")
+    customer, values, lines = _validate(invoice.organization_id, form)
     invoice.customer = customer
     _apply(invoice, values, lines)
     db.session.commit()
@@ -100,7 +88,7 @@ def update_draft(invoice: Invoice, form, *, stripe_allowed: bool) -> Invoice:
 
 def delete_draft(invoice: Invoice) -> None:
     if invoice.status != "draft":
-        raise NotAllowed("Only drafts can be deleted; void an issued invoice instead.")
+        raise Refused("Only drafts can be deleted; void an issued invoice instead.")
     db.session.delete(invoice)
     db.session.commit()
 
@@ -116,13 +104,18 @@ def issue(invoice_id: int, organization_id: int) -> bool:
     e.g. a double-clicked Issue button: only the winner goes on to Stripe and e-mail."""
     invoice = Invoice.query.filter_by(id=invoice_id, organization_id=organization_id).one_or_none()
     if invoice is None:
-        raise NotAllowed("No such invoice.")
+        raise Refused("No such invoice.")
     if invoice.status != "draft":
         return False
     if invoice.payment_method == "stripe":
+        # Every way of issuing (Issue, contract billing) passes the same gate: a Stripe invoice
+        # issued while Stripe can't collect would e-mail the customer a dead pay link.
+        gate = stripe_gate(organization_id)
+        if not gate.ok:
+            raise Refused(gate.message)
         problem = stripe_charge_problem(invoice.total, invoice.currency)
         if problem:
-            raise NotAllowed(problem)
+            raise Refused(problem)
     claimed = db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status == "draft").update(
         {"status": "issued", "issued_at": utcnow()}, synchronize_session=False)
     if not claimed:
@@ -156,9 +149,9 @@ def _next_number(organization_id: int) -> int:
 
 def void(invoice: Invoice) -> None:
     if invoice.status not in OPEN_STATUSES:
-        raise NotAllowed("Only an issued invoice that isn't paid can be voided.")
+        raise Refused("Only an issued invoice that isn't paid can be voided.")
     if invoice.amount_paid:
-        raise NotAllowed("This invoice has payments recorded; refund them before voiding it.")
+        raise Refused("This invoice has payments recorded; refund them before voiding it.")
     invoice.status = "void"
     add_event(invoice, "voided", "Voided: the pay link no longer takes payments.")
     db.session.commit()
@@ -191,11 +184,11 @@ def settle(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
 
 def record_bank_payment(invoice: Invoice, amount: int, paid_on: date) -> bool:
     if invoice.status not in OPEN_STATUSES:
-        raise NotAllowed("Payments can only be recorded against an issued, unpaid invoice.")
+        raise Refused("Payments can only be recorded against an issued, unpaid invoice.")
     if amount <= 0:
-        raise NotAllowed("Enter an amount above zero.")
+        raise Refused("Enter an amount above zero.")
     if amount > invoice.amount_due:
-        raise NotAllowed("That is more than the amount due.")
+        raise Refused("That is more than the amount due.")
     ref = f"manual-{invoice.id}-{invoice.amount_paid}-{amount}-{paid_on.isoformat()}"
     return settle(invoice.id, amount=amount, ref=ref,
                   message=f"Payment received on {paid_on:%d %b %Y}, recorded by the team.")

@@ -1,33 +1,29 @@
-"""Payment events from each organization's Stripe integration. Deliveries come duplicated and
+"""Payment events from each organization's Stripe integration (routed by light/stripe_events.py). Deliveries come duplicated and
 out of order: handlers re-read the object from Stripe and record each outcome once."""
 from light.extensions import db
-from light.invoices import collect, notify, services
+from light.invoices import notify, outcomes, services
+from light.invoices.collection import Collection
 from light.invoices.models import Invoice
 from light.money import format_amount
-from light.webhooks.dispatch import on
 
 
-@on("checkout.session.completed", endpoint="integration")
 def checkout_session_completed(event) -> None:
-    collect.checkout_completed(event.organization_id, event.payload["id"])
+    outcomes.checkout_completed(event.organization_id, event.payload["id"])
 
 
 def _intent_and_invoice(event):
     """The payment as Stripe has it now (not as the event, maybe stale, says), and its invoice in
     the event's organization only."""
-    _, gateway = collect.stripe_for(event.organization_id)
-    intent = gateway.payment_intent(event.payload["id"])
-    return intent, collect.invoice_for_intent(event.organization_id, intent)
+    intent = Collection.of(event.organization_id).gateway.payment_intent(event.payload["id"])
+    return intent, outcomes.invoice_from_metadata(event.organization_id, intent.metadata)
 
 
-@on("payment_intent.succeeded", endpoint="integration")
 def payment_intent_succeeded(event) -> None:
     intent, invoice = _intent_and_invoice(event)
     if invoice is not None:
-        collect.succeeded(invoice.id, intent)
+        outcomes.succeeded(invoice.id, intent)
 
 
-@on("payment_intent.payment_failed", endpoint="integration")
 def payment_intent_failed(event) -> None:
     intent, invoice = _intent_and_invoice(event)
     if invoice is None or intent.status in ("succeeded", "processing"):
@@ -41,9 +37,9 @@ def payment_intent_failed(event) -> None:
         db.session.commit()
         return
     if (intent.last_error_code or error.get("code")) == "authentication_required":
-        collect.needs_action(invoice.id, intent.id)
+        outcomes.needs_action(invoice.id, intent.id)
     else:
-        collect.failed(invoice.id, intent.id, reason)
+        outcomes.failed(invoice.id, intent.id, reason)
 
 
 def _invoice_paid_by(event, obj: dict):
@@ -54,10 +50,9 @@ def _invoice_paid_by(event, obj: dict):
                                    stripe_payment_intent_id=obj["payment_intent"]).one_or_none()
 
 
-@on("charge.refunded", endpoint="integration")
 def charge_refunded(event) -> None:
     charge = event.payload
-    invoice = _invoice_paid_by(event, charge) or collect.invoice_from_metadata(event.organization_id,
+    invoice = _invoice_paid_by(event, charge) or outcomes.invoice_from_metadata(event.organization_id,
                                                                                charge.get("metadata") or {})
     if invoice is None:
         return
@@ -68,7 +63,6 @@ def charge_refunded(event) -> None:
                                amount=total - invoice.amount_refunded, refunded_total=total)
 
 
-@on("charge.dispute.created", endpoint="integration")
 def charge_dispute_created(event) -> None:
     """The customer disputed the payment with their bank: the team must answer it in Stripe."""
     dispute = event.payload

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("pay", __name__, url_prefix="/pay")
-
-from light.pay import routes  # noqa: E402,F401

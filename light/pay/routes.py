@@ -2,9 +2,11 @@
 unknown token is a plain 404 and nothing else of the organization is reachable from here."""
 from flask import abort, redirect, request
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.extensions import db
-from light.invoices import collect, services
+from light.invoices import checkout as stripe_checkout
+from light.invoices import services
+from light.invoices.collection import PAYABLE, CannotCollect
 from light.invoices.models import Invoice
 from light.pay import bp
 from light.web import render
@@ -22,14 +24,14 @@ def show(token):
     invoice = _invoice(token)
     session_id = request.args.get("session_id", "")
     if session_id.startswith("cs_") and invoice.status != "paid":
-        collect.confirm_return(invoice, session_id)
+        stripe_checkout.confirm_return(invoice, session_id)
         db.session.refresh(invoice)
     elif not session_id:
         # Once a day is enough to tell the story (and reloads don't flood the timeline).
         services.add_event(invoice, "link_opened", "The customer opened the pay link.",
                            ref=f"opened-{utcnow().date().isoformat()}")
         db.session.commit()
-    payable = invoice.payment_method == "stripe" and invoice.status in collect.PAYABLE and invoice.amount_due > 0
+    payable = invoice.payment_method == "stripe" and invoice.status in PAYABLE and invoice.amount_due > 0
     return _page(invoice, payable=payable, returned=bool(session_id))
 
 
@@ -50,8 +52,8 @@ def checkout(token):
     if invoice.status == "paid":
         return redirect(f"/pay/{token}", code=303)
     try:
-        url = collect.start_checkout(invoice, request.host_url)
-    except collect.CannotCollect as refused:
+        url = stripe_checkout.start_checkout(invoice)
+    except CannotCollect as refused:
         return _page(invoice, payable=False, error=f"Online payment isn't available right now: {refused.message}",
                      status=409)
     return redirect(url, code=303)

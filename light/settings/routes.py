@@ -1,7 +1,7 @@
 from flask import redirect, url_for
 from flask_login import login_required
 
-from light.mail.models import OutboxMessage
+from light.plumbing.mail.models import OutboxMessage
 from light.settings import bp
 from light.web import get_scoped_or_404, owner_required, render, scoped
 

@@ -1,4 +1,5 @@
-from light.auth.models import OrganizationOwned, User, utcnow
+from light.auth.models import OrganizationOwned, User
+from light.utc import utcnow
 from light.extensions import db
 
 INVOICE_TO_CASH = "invoice_to_cash"

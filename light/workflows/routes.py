@@ -2,8 +2,9 @@
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from light.errors import InvalidInput
 from light.workflows import bp, services
-from light.workflows.steps import DEFINITIONS
+from light.workflows.steps import DEFINITIONS, Step, default_steps
 from light.web import owner_required, redirect_to, render
 
 
@@ -36,7 +37,7 @@ def save_draft():
     try:
         services.save_draft(organization_id=current_user.organization_id, user_id=current_user.id,
                             form=request.form)
-    except services.ValidationFailed as invalid:
+    except InvalidInput as invalid:
         return _editor(steps=_posted_steps(), errors=invalid.errors, status=422)
     flash("Draft saved. Publish it to make it run.", "success")
     return redirect_to(url_for("workflows.invoice_to_cash"))
@@ -59,7 +60,7 @@ def publish():
     if "steps_submitted" in request.form:
         try:
             services.save_draft(organization_id=organization_id, user_id=current_user.id, form=request.form)
-        except services.ValidationFailed as invalid:
+        except InvalidInput as invalid:
             return _editor(steps=_posted_steps(), errors=invalid.errors, status=422)
     try:
         published = services.publish(organization_id=organization_id, user_id=current_user.id)
@@ -90,8 +91,6 @@ def version(number):
 
 def _posted_steps():
     """Re-show what was typed, even the invalid parts, beside the messages."""
-    from light.workflows.steps import Step, default_steps
-
     steps = {}
     for key, step in default_steps().items():
         settings = {name: request.form.get(f"{key}-{name}", value) for name, value in step.settings.items()}

@@ -9,8 +9,10 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from light.auth.models import utcnow
+from light.errors import InvalidInput, Refused
+from light.utc import utcnow
 from light.extensions import db
+from light.integrations.services import active_stripe_integration
 from light.workflows import steps as rules
 from light.workflows.models import INVOICE_TO_CASH, WorkflowVersion
 from light.workflows.steps import (AUTO_CHARGE, MARK_PAID_AND_RECEIPT, NOTIFY_ON_FAILURE,  # noqa: F401
@@ -28,9 +30,11 @@ class PublishedWorkflow:
         step = self.steps.get(step_key)
         return bool(step and step.enabled)
 
-    def setting(self, step_key: str, name: str, default=None):
+    def setting(self, step_key: str, name: str) -> int:
+        """The step's setting as published, or the step's own default where it was never set."""
         step = self.steps.get(step_key)
-        return step.settings.get(name, default) if step else default
+        value = step.settings.get(name) if step else None
+        return int(rules.default_setting(step_key, name) if value in (None, "") else value)
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,7 @@ class Gate:
     link_text: str | None = None
 
 
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict):
-        super().__init__("invalid input")
-        self.errors = errors
-
-
-class PublishBlocked(Exception):
+class PublishBlocked(Refused):
     """The draft failed a check; nothing was published. `problems` say what to fix and where."""
 
     def __init__(self, problems: list[Problem]):
@@ -64,8 +62,6 @@ def published_invoice_to_cash(organization_id: int) -> PublishedWorkflow | None:
 def stripe_gate(organization_id: int) -> Gate:
     """Stripe is a Payment method only once the integration is active and Invoice-to-Cash is
     published; otherwise say which step is missing and link to it."""
-    from light.integrations.services import active_stripe_integration
-
     has_stripe = active_stripe_integration(organization_id) is not None
     published = published_invoice_to_cash(organization_id) is not None
     if has_stripe and published:
@@ -119,10 +115,10 @@ def has_unpublished_changes(organization_id: int) -> bool:
 
 
 def save_draft(*, organization_id: int, user_id: int | None, form) -> WorkflowVersion:
-    """Raises ValidationFailed (nothing written) with {field: message}."""
+    """Raises InvalidInput (nothing written) with {field: message}."""
     steps, errors = rules.from_form(form)
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
     draft = draft_of(organization_id)
     if draft is None:
         draft = WorkflowVersion(organization_id=organization_id, workflow=INVOICE_TO_CASH, status="draft",
@@ -144,8 +140,6 @@ def discard_draft(*, organization_id: int) -> None:
 def publish(*, organization_id: int, user_id: int | None) -> WorkflowVersion:
     """Check the draft (or, with none, what the editor shows) and make it the next version.
     Raises PublishBlocked, having published nothing."""
-    from light.integrations.services import active_stripe_integration
-
     draft = draft_of(organization_id)
     steps = steps_of(draft) if draft else editing_steps(organization_id)
     latest = latest_published(organization_id)

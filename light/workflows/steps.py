@@ -67,6 +67,10 @@ BY_KEY = {d.key: d for d in DEFINITIONS}
 STEP_KEYS = tuple(BY_KEY)
 
 
+def default_setting(step_key: str, name: str) -> int:
+    return next(setting.default for setting in BY_KEY[step_key].settings if setting.name == name)
+
+
 def default_steps() -> dict[str, Step]:
     return {d.key: Step(d.key, d.enabled_by_default, {s.name: s.default for s in d.settings})
             for d in DEFINITIONS}

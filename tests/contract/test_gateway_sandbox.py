@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from light import stripe_gateway as sg
-from light.stripe_gateway import StripeGateway
+from light.plumbing import stripe_gateway as sg
+from light.plumbing.stripe_gateway import StripeGateway
 from tests.fixtures.stripe_sandbox import SleepRecorder, new_key
 
 
@@ -235,7 +235,7 @@ def test_webhook_endpoints(gateway, webhook_receiver):
 
 
 def test_parse_event_rejects_forgeries_stale_and_garbage(gateway, webhook_receiver):
-    from light.sandbox.events import sign
+    from stripe_sandbox.events import sign
     body = b'{"id": "evt_1", "type": "payout.paid", "created": 1, "livemode": false, "data": {"object": {}}}'
     now = int(time.time())
     good = sign(body, "whsec_right", now)

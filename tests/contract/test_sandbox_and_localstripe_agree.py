@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from light import stripe_gateway as sg
-from light.stripe_gateway import StripeGateway
+from light.plumbing import stripe_gateway as sg
+from light.plumbing.stripe_gateway import StripeGateway
 from tests.fixtures.stripe_sandbox import SleepRecorder, new_key
 
 LOCALSTRIPE_DIFFERS = {

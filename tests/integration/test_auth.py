@@ -161,7 +161,7 @@ def test_owner_invites_a_teammate_who_joins_once(client, auth):
     assert response.status_code == 200 and "mia@example.com" in html
     invitation = db.session.query(Invitation).one()
     assert f"/invite/{invitation.token}" in html
-    from light.mail.models import OutboxMessage
+    from light.plumbing.mail.models import OutboxMessage
 
     mail = db.session.query(OutboxMessage).filter_by(to="mia@example.com").one()
     assert f"/invite/{invitation.token}" in mail.body

@@ -7,9 +7,9 @@ from light.banking import services, sync
 from light.banking.connect import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
-from light.jobs.clock import tick
-from light.jobs.models import Job
-from light.stripe_gateway import Unreachable
+from light.plumbing.jobs.clock import tick
+from light.plumbing.jobs.models import Job
+from light.plumbing.stripe_gateway import Unreachable
 from tests.fixtures.owned.banking import CountingGateway, sandbox_config, sandbox_transactions
 from tests.fixtures.stripe_sandbox import SleepRecorder
 
@@ -154,7 +154,7 @@ def test_pending_transactions_turn_available_on_a_later_sync(connection, stripe_
 
 
 def test_a_transaction_type_light_does_not_know_is_stored_as_other(connection, stripe_sandbox, sandbox_key):
-    from light.sandbox import money as sandbox_money
+    from stripe_sandbox import money as sandbox_money
 
     store = stripe_sandbox.store
     with store.lock:

@@ -9,7 +9,7 @@ from light.banking import services, sync
 from light.banking.connect import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
-from light.sandbox.events import sign
+from stripe_sandbox.events import sign
 from tests.fixtures.owned.banking import sandbox_config, sandbox_transactions
 
 SECRET = "whsec_banktests0001"

@@ -10,8 +10,8 @@ from light.banking import services
 from light.banking.connect import ConnectToken
 from light.banking.models import ConnectWebhookEndpoint, StripeConnection, SyncRun
 from light.extensions import db
-from light.sandbox.events import sign
-from light.webhooks.models import StripeEvent
+from stripe_sandbox.events import sign
+from light.plumbing.webhooks.models import StripeEvent
 from tests.fixtures.owned.banking import sandbox_config
 
 SECRET = "whsec_banktests0001"

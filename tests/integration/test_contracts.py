@@ -9,7 +9,7 @@ from light.contracts import jobs
 from light.contracts.models import Contract
 from light.extensions import db
 from light.invoices.models import Invoice
-from light.jobs import clock
+from light.plumbing.jobs import clock
 from tests.integration.test_invoices_support import (app_config, checkout, invoice_form, reload,  # noqa: F401
                                                      stripe_org)
 

@@ -37,7 +37,7 @@ def test_htmx_requests_carry_the_token_in_a_header(client, auth):
 
 
 # The only routes a browser session can't post to, because Stripe (not a person) posts there and
-# signs each body instead: light/webhooks/routes.py verifies the signature before writing anything.
+# signs each body instead: light/plumbing/webhooks/routes.py verifies the signature before writing anything.
 EXEMPT = {"webhooks.stripe_connect", "webhooks.stripe_integration"}
 
 
@@ -68,5 +68,5 @@ def test_every_state_changing_route_needs_the_csrf_token(client, endpoint, url, 
 def test_only_the_stripe_webhooks_are_exempt_from_csrf():
     from light.extensions import csrf
 
-    assert csrf._exempt_views == {"light.webhooks.routes.stripe_connect", "light.webhooks.routes.stripe_integration"}
+    assert csrf._exempt_views == {"light.plumbing.webhooks.routes.stripe_connect", "light.plumbing.webhooks.routes.stripe_integration"}
     assert not csrf._exempt_blueprints

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from light.extensions import db
+from light.integrations import routes as integration_routes
 from light.integrations import services
 from light.integrations.models import Integration
 from tests.fixtures.stripe_sandbox import new_key
@@ -220,7 +221,7 @@ def test_remove_warns_while_invoices_await_a_stripe_payment_and_needs_confirming
     url = f"/settings/integrations/{integration.id}/remove"
     assert "await" not in client.get(url).get_data(as_text=True)
 
-    monkeypatch.setattr(services, "pending_stripe_payments", lambda organization_id: 2)
+    monkeypatch.setattr(integration_routes, "count_awaiting_stripe_payment", lambda organization_id: 2)
     page = client.get(url).get_data(as_text=True)
     assert "2 invoices still" in page and "await a Stripe payment" in page
 

@@ -11,9 +11,9 @@ import pytest
 from light.extensions import db
 from light.integrations import services
 from light.integrations.models import Integration
-from light.jobs.models import Job
-from light.webhooks import dispatch
-from light.webhooks.models import StripeEvent
+from light.plumbing.jobs.models import Job
+from light.plumbing.webhooks import dispatch
+from light.plumbing.webhooks.models import StripeEvent
 from tests.fixtures.stripe_sandbox import new_key
 
 SECRET = "whsec_testSigningSecret0123456789"
@@ -49,18 +49,17 @@ def owner(auth):
     return auth.create_owner()
 
 
+def handle_also(app, handler):
+    """This test app's table, with one more route for the test's event type."""
+    route = dispatch.Route("integration", "payment_intent.created", handler)
+    app.extensions["light_stripe_events"] = (*app.extensions["light_stripe_events"], route)
+
+
 @pytest.fixture
-def handled():
-    """A handler for the test's event type, removed afterwards."""
+def handled(app):
     calls = []
-
-    def handler(record):
-        calls.append(record.id)
-
-    entry = ("integration", "payment_intent.created", handler)
-    dispatch.HANDLERS.append(entry)
-    yield calls
-    dispatch.HANDLERS.remove(entry)
+    handle_also(app, lambda record: calls.append(record.id))
+    return calls
 
 
 def test_a_signed_event_is_recorded_once_and_its_work_left_to_a_job(client, owner, handled, run_jobs):
@@ -145,7 +144,7 @@ def test_the_same_event_reaching_the_bank_feed_and_an_integration_is_handled_by_
     assert sorted(r.endpoint for r in db.session.query(StripeEvent)) == ["connect", f"integration:{integration.id}"]
 
 
-def test_stripe_retrying_an_event_whose_processing_failed_processes_it_again(client, owner, run_jobs):
+def test_stripe_retrying_an_event_whose_processing_failed_processes_it_again(app, client, owner, run_jobs):
     calls = []
 
     def flaky(record):  # Stripe unreachable the first time
@@ -153,24 +152,20 @@ def test_stripe_retrying_an_event_whose_processing_failed_processes_it_again(cli
         if len(calls) == 1:
             raise RuntimeError("Stripe unreachable")
 
-    entry = ("integration", "payment_intent.created", flaky)
-    dispatch.HANDLERS.append(entry)
-    try:
-        integration = make_integration(owner.organization_id)
-        payload = event()
-        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
-        run_jobs()
-        db.session.expire_all()
-        assert db.session.query(StripeEvent).one().processed_at is None
-        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200  # the retry
-        run_jobs()
-        db.session.expire_all()
-        assert calls == ["evt_1", "evt_1"] and db.session.query(StripeEvent).one().processed_at is not None
-        assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
-        run_jobs()
-        assert calls == ["evt_1", "evt_1"]  # processed: later duplicates change nothing
-    finally:
-        dispatch.HANDLERS.remove(entry)
+    handle_also(app, flaky)
+    integration = make_integration(owner.organization_id)
+    payload = event()
+    assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.query(StripeEvent).one().processed_at is None
+    assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200  # the retry
+    run_jobs()
+    db.session.expire_all()
+    assert calls == ["evt_1", "evt_1"] and db.session.query(StripeEvent).one().processed_at is not None
+    assert deliver(client, integration.id, payload, signed(payload, SECRET)).status_code == 200
+    run_jobs()
+    assert calls == ["evt_1", "evt_1"]  # processed: later duplicates change nothing
 
 
 def test_a_refund_event_only_touches_invoices_of_the_endpoints_organization(client, auth, run_jobs):

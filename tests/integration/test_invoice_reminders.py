@@ -3,7 +3,7 @@ as received by a real SMTP server; 0 days means no reminder."""
 import pytest
 from freezegun import freeze_time
 
-from light.invoices import jobs
+from light.invoices import reminders as jobs
 from tests.integration.test_invoices_support import app_config, create_invoice, issue, reload, stripe_org  # noqa: F401
 
 

@@ -3,7 +3,7 @@ database sessions. One number, one Stripe customer, one charge, one e-mail."""
 import threading
 from datetime import timedelta
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from tests.integration.test_invoices_stripe import org  # noqa: F401 - the fixture
 from tests.integration.test_invoices_support import app_config, create_invoice, reload  # noqa: F401
 

@@ -4,6 +4,7 @@ from html import unescape
 
 import pytest
 
+from light.errors import Refused
 from light.extensions import db
 from light.invoices import services
 from light.invoices.models import Invoice, InvoiceCounter
@@ -94,7 +95,7 @@ def test_a_refused_issue_does_not_use_a_number(client, owner):
     invoice.payment_method = "stripe"  # e.g. saved before the integration was removed
     invoice.total = 0
     db.session.commit()
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused):
         services.issue(invoice.id, owner.organization_id)
     assert reload(invoice).number is None
     assert db.session.get(InvoiceCounter, owner.organization_id) is None
@@ -136,7 +137,7 @@ def test_only_drafts_can_be_edited(client, owner):
 def test_overdue_invoices_are_marked_by_the_periodic_pass(client, owner):
     invoice = create_invoice(client, issue="2020-01-01", due="2020-01-15", **bank())
     client.post(f"/invoices/{invoice.id}/issue")
-    from light.invoices import jobs
+    from light.invoices import reminders as jobs
     jobs.remind_and_mark_overdue()
     assert reload(invoice).status == "overdue"
 

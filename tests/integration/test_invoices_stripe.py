@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 
 from light.customers.models import Customer
 from light.extensions import db
@@ -130,7 +130,7 @@ def test_a_declined_saved_card_fails_the_invoice_tells_team_and_customer_and_is_
     org.relay.deliver(run_jobs)
     assert kinds(reload(second)).count("payment_failed") == 1
 
-    from light.invoices import jobs
+    from light.invoices import reminders as jobs
     intents = len(stripe_sandbox.api("GET", "/v1/payment_intents", org.key, limit=100).json()["data"])
     jobs.remind_and_mark_overdue()
     assert reload(second).charge_attempts == 1
@@ -168,12 +168,12 @@ def test_a_retry_the_team_starts_after_a_decline_is_on_the_timeline_when_decline
 
 def test_a_late_failure_of_an_earlier_off_session_charge_never_turns_a_paid_invoice_back(
         client, org, stripe_sandbox, smtp_server, run_jobs):
-    from light.invoices import collect
-    from light.stripe_gateway import CardDeclined
+    from light.invoices.collection import Collection
+    from light.plumbing.stripe_gateway import CardDeclined
 
     first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
     customer = saved_card_now_declines(org, stripe_sandbox, first.customer_id)
-    _, gateway = collect.stripe_for(first.organization_id)
+    gateway = Collection.of(first.organization_id).gateway
     with pytest.raises(CardDeclined):  # an off-session charge of this invoice, declined, reported late
         gateway.charge_saved_payment_method(
             customer_id=customer.stripe_customer_id, payment_method_id=customer.payment_method_id,

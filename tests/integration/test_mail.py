@@ -1,6 +1,6 @@
-from light import mail
+from light.plumbing import mail
 from light.extensions import db
-from light.mail.models import OutboxMessage
+from light.plumbing.mail.models import OutboxMessage
 
 
 def test_mail_is_delivered_to_a_real_smtp_server(app, smtp_server, auth):

@@ -15,7 +15,7 @@ from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices import services as invoices
 from light.invoices.models import Invoice, InvoiceEvent, InvoiceLine
-from light.webhooks.models import StripeEvent
+from light.plumbing.webhooks.models import StripeEvent
 from light.workflows import services as workflows
 from light.workflows.models import WorkflowVersion
 

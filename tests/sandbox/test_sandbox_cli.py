@@ -1,4 +1,4 @@
-"""`python -m light.sandbox` serves on the given port and keeps its state in --state-file."""
+"""`python -m stripe_sandbox` serves on the given port and keeps its state in --state-file."""
 import os
 import signal
 import socket
@@ -19,7 +19,7 @@ def free_port():
 
 
 def start(port, state_file):
-    process = subprocess.Popen([sys.executable, "-m", "light.sandbox", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "stripe_sandbox", "--port", str(port),
                                 "--state-file", str(state_file)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=os.getcwd())
     deadline = time.monotonic() + 15

@@ -2,7 +2,7 @@
 import pytest
 import stripe
 
-from light.sandbox.money import card_fee, format_amount
+from stripe_sandbox.money import card_fee, format_amount
 
 
 def client(stripe_sandbox, key):

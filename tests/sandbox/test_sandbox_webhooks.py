@@ -6,7 +6,7 @@ import json
 
 import stripe
 
-from light.stripe_gateway import StripeGateway
+from light.plumbing.stripe_gateway import StripeGateway
 
 
 def client(stripe_sandbox, key, **options):

@@ -1,5 +1,5 @@
 """Stripe's bracketed form parameters, parsed without a server."""
-from light.sandbox.wire import parse_params, split_key
+from stripe_sandbox.wire import parse_params, split_key
 
 
 def test_split_key():

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from light.jobs.clock import is_due
+from light.plumbing.jobs.clock import is_due
 
 NOW = datetime(2026, 11, 25, 12, 0)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from light.crypto import EncryptionKeyMissing, derive_key, load_fernet, mask_secret
+from light.plumbing.crypto import EncryptionKeyMissing, derive_key, load_fernet, mask_secret
 
 
 @pytest.mark.parametrize("secret, shown", [

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 
 from light.extensions import db
-from light.mail.models import OutboxMessage
+from light.plumbing.mail.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 

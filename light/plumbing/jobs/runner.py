@@ -6,9 +6,11 @@ import traceback
 
 from flask import current_app, has_app_context
 
-from light.auth.models import utcnow
+from light import create_app
+from light.errors import Refused
+from light.utc import utcnow
 from light.extensions import db
-from light.jobs.models import Job
+from light.plumbing.jobs.models import Job
 
 log = logging.getLogger(__name__)
 _current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("light_job", default=None)
@@ -20,8 +22,6 @@ def _app():
     # The `rq worker` process has no Flask app of its own: build one once per process.
     global _worker_app
     if _worker_app is None:
-        from light import create_app
-
         _worker_app = create_app()
     return _worker_app
 
@@ -51,7 +51,7 @@ def _run(job_id: str, task: str, args: list):
         # The error (which may name tables or hosts) is for operators; people see a message:
         # the domain error's own, when it has one meant for them.
         job.error = f"{type(exc).__name__}: {exc}"[:2000]
-        job.message = (getattr(exc, "message", None) or GENERIC_FAILURE)[:300]
+        job.message = (exc.message if isinstance(exc, Refused) else GENERIC_FAILURE)[:300]
         db.session.commit()
         log.error("job %s (%s) failed:\n%s", job_id, task, traceback.format_exc())
         if current_app.config.get("JOBS_RERAISE"):

@@ -1,7 +1,7 @@
 """Light's Stripe gateway: `client.StripeGateway` (the only module that imports `stripe`) and
 the dataclasses and errors it returns and raises (`types`)."""
-from light.stripe_gateway.client import BACKOFF_BASE, BACKOFF_CAP, StripeGateway  # noqa: F401
-from light.stripe_gateway.types import (  # noqa: F401
+from light.plumbing.stripe_gateway.client import BACKOFF_BASE, BACKOFF_CAP, StripeGateway  # noqa: F401
+from light.plumbing.stripe_gateway.types import (  # noqa: F401
     GatewayError,
     AuthenticationFailed,
     PermissionDenied,

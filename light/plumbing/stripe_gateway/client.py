@@ -24,7 +24,7 @@ BACKOFF_BASE = 0.5  # seconds; doubled per attempt, capped, with full jitter
 BACKOFF_CAP = 8.0
 
 
-from light.stripe_gateway.types import (
+from light.plumbing.stripe_gateway.types import (
     GatewayError,
     AuthenticationFailed,
     PermissionDenied,

@@ -1,4 +1,4 @@
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.extensions import db
 
 

@@ -3,7 +3,8 @@ is verified before anything is written."""
 from flask import current_app, request
 
 from light.extensions import csrf
-from light.webhooks import bp, services
+from light.plumbing.webhooks import bp, services
+from light.plumbing.webhooks.dispatch import signing_secrets
 
 
 def _answer(status: int, message: str):
@@ -15,14 +16,8 @@ def _answer(status: int, message: str):
 def stripe_connect():
     """Events of connected Stripe Accounts (the bank feed), signed with the platform's secret."""
     secrets = [s for s in (current_app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET"),) if s]
-    secrets += _registered_connect_secrets()
+    secrets += signing_secrets().connect()
     return _receive(secrets, endpoint="connect", organization_id=None)
-
-
-def _registered_connect_secrets() -> list[str]:
-    # The bank feed area may register Light's Connect endpoint itself and keep its secret.
-    hook = current_app.extensions.get("light_connect_webhook_secrets")
-    return list(hook()) if hook else []
 
 
 def _receive(secrets, *, endpoint, organization_id):
@@ -40,9 +35,7 @@ def _receive(secrets, *, endpoint, organization_id):
 @csrf.exempt
 def stripe_integration(integration_id):
     """Payment events of one organization's Stripe integration, signed with that endpoint's secret."""
-    from light.integrations.services import webhook_secrets_for
-
-    found = webhook_secrets_for(integration_id)  # (organization_id, [secrets]) or None
+    found = signing_secrets().integration(integration_id)  # (organization_id, [secrets]) or None
     if found is None:
         return _answer(404, "No such integration.")
     organization_id, secrets = found

@@ -2,7 +2,7 @@
 hosted Checkout and webhooks for Light to be developed and tested without Stripe.
 
 Never mounted in Light's production app. Run it with
-`python -m light.sandbox --port 12111 [--host 127.0.0.1] [--state-file PATH]`, or serve
+`python -m stripe_sandbox --port 12111 [--host 127.0.0.1] [--state-file PATH]`, or serve
 `create_sandbox_app()` yourself (tests do it in a thread).
 """
 import atexit

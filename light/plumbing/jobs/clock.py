@@ -1,4 +1,4 @@
-"""Periodic work for the `clock` process: each registered task is enqueued when it is due.
+"""Periodic work for the `clock` process: each task of the schedule is enqueued when it is due.
 
 Due-ness is recorded in the database, so running two clocks, or restarting one, neither repeats a
 task inside its interval nor forgets one after downtime.
@@ -6,43 +6,40 @@ task inside its interval nor forgets one after downtime.
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.extensions import db
-from light.jobs.models import ClockRun
-from light.jobs.queue import enqueue
+from light.plumbing.jobs.models import ClockRun
+from light.plumbing.jobs.queue import enqueue
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Periodic:
+    """One line of the schedule (light/schedule.py): `task` is enqueued every `interval_config`
+    minutes (a config key)."""
+
     name: str
-    task: str
-    interval_config: str  # config key holding minutes
+    task: Callable[[], str]
+    interval_config: str
     description: str
-
-
-PERIODIC: list[Periodic] = []
-
-
-def periodic(name: str, task: str, interval_config: str, description: str) -> None:
-    if all(p.name != name for p in PERIODIC):
-        PERIODIC.append(Periodic(name, task, interval_config, description))
 
 
 def is_due(last_run: datetime | None, now: datetime, minutes: int) -> bool:
     return last_run is None or now - last_run >= timedelta(minutes=minutes)
 
 
-def tick(now: datetime | None = None) -> list[str]:
+def tick(now: datetime | None = None, schedule: Sequence[Periodic] | None = None) -> list[str]:
+    """Enqueue each task of `schedule` (the app's, from light/schedule.py, by default) that is due."""
     now = now or utcnow()
     started = []
-    for item in PERIODIC:
+    for item in current_app.extensions["light_schedule"] if schedule is None else schedule:
         minutes = int(current_app.config.get(item.interval_config, 15))
         run = db.session.get(ClockRun, item.name)
         if not is_due(run.last_run_at if run else None, now, minutes):
@@ -68,6 +65,22 @@ def run_forever(poll_seconds: int = 30) -> None:  # pragma: no cover - the loop 
     while True:
         tick()
         time.sleep(poll_seconds)
+
+
+def init_app(app) -> None:
+    """Without Redis (jobs run in threads of the web process) the web process ticks the clock,
+    from its first request on: not `flask db upgrade` or other commands."""
+    if app.config.get("REDIS_URL") or app.config.get("REDIS_CONNECTION") is not None:
+        return
+    if not app.config.get("EMBEDDED_CLOCK", True) or app.testing:
+        return
+    started = threading.Event()
+
+    @app.before_request
+    def start_clock():
+        if not started.is_set():
+            started.set()
+            start_embedded(app)
 
 
 def start_embedded(app, poll_seconds: int = 30, stop: threading.Event | None = None) -> threading.Thread:

@@ -1,7 +1,7 @@
 from flask_login import login_required
 
-from light.jobs import bp
-from light.jobs.models import Job
+from light.plumbing.jobs import bp
+from light.plumbing.jobs.models import Job
 from light.web import get_scoped_or_404, render
 
 

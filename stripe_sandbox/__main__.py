@@ -1,4 +1,4 @@
-"""`python -m light.sandbox --port 12111 [--host 127.0.0.1] [--state-file PATH]`."""
+"""`python -m stripe_sandbox --port 12111 [--host 127.0.0.1] [--state-file PATH]`."""
 import argparse
 import signal
 import sys
@@ -9,7 +9,7 @@ from . import create_sandbox_app
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m light.sandbox",
+    parser = argparse.ArgumentParser(prog="python -m stripe_sandbox",
                                      description="Serve the Stripe sandbox.")
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,11 +1,12 @@
 """Receiving Stripe webhooks: verify, record once, answer fast, work in a job."""
 from sqlalchemy.exc import IntegrityError
 
-from light.auth.models import utcnow
+from light.utc import utcnow
 from light.extensions import db
-from light.jobs import enqueue
-from light.webhooks.dispatch import handlers_for
-from light.webhooks.models import StripeEvent
+from light.plumbing.jobs.queue import enqueue
+from light.plumbing.stripe_gateway import SignatureInvalid, StripeGateway
+from light.plumbing.webhooks.dispatch import handlers_for
+from light.plumbing.webhooks.models import StripeEvent
 
 
 class BadSignature(Exception):
@@ -16,8 +17,6 @@ def receive(*, payload: bytes, signature: str, secrets: list[str], endpoint: str
             organization_id: int | None) -> tuple[StripeEvent | None, bool]:
     """Returns (event, is_new). Raises BadSignature, having written nothing, unless one of the
     endpoint's secrets signed this exact payload."""
-    from light.stripe_gateway import SignatureInvalid, StripeGateway
-
     event = None
     for secret in secrets:
         try:
@@ -49,7 +48,7 @@ def receive(*, payload: bytes, signature: str, secrets: list[str], endpoint: str
 
 def _start_processing(record: StripeEvent) -> None:
     if handlers_for(record.endpoint, record.type):
-        enqueue("light.webhooks.services.process", record.id, record.endpoint, kind="stripe_event",
+        enqueue(process, record.id, record.endpoint, kind="stripe_event",
                 description=f"Stripe event {record.type}", organization_id=record.organization_id,
                 active_key=f"stripe_event:{record.endpoint}:{record.id}")
     else:

@@ -5,22 +5,24 @@ each job runs in a thread of the web process, so a bare `make run` still works.
 """
 import threading
 import uuid
+from collections.abc import Callable
 
 from flask import current_app
+from redis import Redis
+from rq import Queue
 from sqlalchemy.exc import IntegrityError
 
 from light.extensions import db
-from light.jobs.models import Job
+from light.plumbing.jobs.models import Job
+from light.plumbing.jobs.runner import run
 
 
 class RQBackend:
     def __init__(self, connection, queue_name: str):
-        from rq import Queue
-
         self.queue = Queue(queue_name, connection=connection)
 
     def submit(self, job_id: str, task: str, args: tuple) -> None:
-        self.queue.enqueue("light.jobs.runner.run", job_id, task, list(args), job_id=job_id,
+        self.queue.enqueue(run, job_id, task, list(args), job_id=job_id,
                            job_timeout=6 * 3600, result_ttl=3600, failure_ttl=7 * 24 * 3600)
 
 
@@ -29,8 +31,6 @@ class ThreadBackend:
         self.app = app
 
     def submit(self, job_id: str, task: str, args: tuple) -> None:
-        from light.jobs.runner import run
-
         def target():
             with self.app.app_context():
                 run(job_id, task, list(args))
@@ -41,33 +41,16 @@ class ThreadBackend:
 def init_jobs(app) -> None:
     connection = app.config.get("REDIS_CONNECTION")
     if connection is None and app.config.get("REDIS_URL"):
-        from redis import Redis
-
         connection = Redis.from_url(app.config["REDIS_URL"])
     if connection is not None:
         app.extensions["light_jobs"] = RQBackend(connection, app.config["RQ_QUEUE"])
         return
     app.extensions["light_jobs"] = ThreadBackend(app)
-    if app.config.get("EMBEDDED_CLOCK", True) and not app.testing:
-        _start_clock_with_first_request(app)
 
 
-def _start_clock_with_first_request(app) -> None:
-    # Only a process that serves requests ticks: not `flask db upgrade` or other commands.
-    started = threading.Event()
-
-    @app.before_request
-    def start_clock():
-        if not started.is_set():
-            started.set()
-            from light.jobs.clock import start_embedded
-
-            start_embedded(app)
-
-
-def enqueue(task: str, *args, kind: str, description: str, organization_id: int | None,
+def enqueue(task: Callable, *args, kind: str, description: str, organization_id: int | None,
             active_key: str | None = None) -> Job:
-    """Start `task` (a dotted path to a function taking plain values) in the background.
+    """Start `task` (a module-level function taking plain values) with `args` in the background.
 
     With an active_key, a job already queued or running for the same key is returned instead of
     starting a second one.
@@ -87,8 +70,16 @@ def enqueue(task: str, *args, kind: str, description: str, organization_id: int 
             # The active job finished between our insert and this look-up: try again.
     else:
         raise RuntimeError(f"could not start a job for {active_key!r}")
-    current_app.extensions["light_jobs"].submit(job.id, task, args)
+    current_app.extensions["light_jobs"].submit(job.id, task_path(task), args)
     return job
+
+
+def task_path(task: Callable) -> str:
+    """The dotted path a worker imports the task by (RQ passes strings, not functions)."""
+    path = f"{task.__module__}.{task.__qualname__}"
+    if "<" in path or "." in task.__qualname__:
+        raise ValueError(f"{path} is not a module-level function, so a worker could not import it")
+    return path
 
 
 def active_job(active_key: str) -> Job | None:

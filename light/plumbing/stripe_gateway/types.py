@@ -4,16 +4,13 @@ No `stripe` import here: routes, jobs, services and tests may use these freely.
 """
 from __future__ import annotations
 
+from light.errors import Refused
 from dataclasses import dataclass, field
 
 
 # -- errors -------------------------------------------------------------------------------------
-class GatewayError(Exception):
+class GatewayError(Refused):
     """A Stripe problem, with a message fit to show a user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class AuthenticationFailed(GatewayError):

@@ -1,0 +1,133 @@
+"""Collecting an issued invoice: charge the customer's saved payment details, or e-mail the pay
+link, following the organization's published Invoice-to-Cash workflow.
+
+Every Stripe write carries an idempotency key derived from Light's own records, and every outcome
+is recorded once (the timeline's unique refs), so jobs may run twice."""
+from light.customers.models import Customer
+from light.errors import Refused
+from light.extensions import db
+from light.invoices import notify, outcomes, services
+from light.invoices.collection import (AUTO_CHARGEABLE, MANUALLY_CHARGEABLE, PAYABLE, CannotCollect, Collection,
+                                       Collections, ensure_stripe_customer, stripe_metadata)
+from light.invoices.models import Invoice
+from light.money import format_amount
+from light.plumbing.jobs.queue import enqueue
+from light.plumbing.stripe_gateway import AuthenticationRequired, CardDeclined
+from light.workflows.steps import AUTO_CHARGE, SEND_PAYMENT_LINK
+
+
+# -- what the team asks for -------------------------------------------------------------------
+def start_delivery(invoice: Invoice):
+    """After Issue, in the background: the route, contract billing and the CLI all start it here."""
+    return enqueue(deliver, invoice.id, kind="invoice_delivery", description=f"Sending invoice {invoice.number}",
+                   organization_id=invoice.organization_id, active_key=f"invoice-deliver:{invoice.id}")
+
+
+def request_charge(invoice: Invoice):
+    """The team asks for another try of the saved card (never done automatically after a decline)."""
+    if not invoice.customer.has_saved_card:
+        raise Refused("This customer has no saved payment details.")
+    return enqueue(charge_saved_card, invoice.id, True, kind="invoice_charge",
+                   description=f"Charging the saved card for invoice {invoice.number}",
+                   organization_id=invoice.organization_id, active_key=f"invoice-charge:{invoice.id}")
+
+
+def resend_pay_link(invoice: Invoice) -> None:
+    """Send the pay link again (e.g. after the customer lost it)."""
+    if invoice.payment_method != "stripe" or invoice.status not in PAYABLE:
+        raise Refused("Only an unpaid Stripe invoice has a pay link to send.")
+    send_pay_link(invoice)
+
+
+# -- the jobs ---------------------------------------------------------------------------------
+def deliver(invoice_id: int) -> str:
+    """The job that follows Issue: charge saved payment details, or e-mail the pay link."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.status not in PAYABLE:
+        return "nothing to deliver"
+    if invoice.payment_method == "bank_transfer":
+        if services.add_event(invoice, "sent", f"Invoice e-mailed to {invoice.customer.email}.", ref="invoice"):
+            notify.send_bank_transfer_invoice(invoice)
+        return "invoice sent"
+    collection = Collection.of(invoice.organization_id)
+    customer = ensure_stripe_customer(invoice.customer, collection)
+    if customer.has_saved_card and collection.step_on(AUTO_CHARGE):
+        # Saved details are charged at issue: the customer is never asked again.
+        return charge_saved_card(invoice.id, collection=collection)
+    if collection.step_on(SEND_PAYMENT_LINK):
+        send_pay_link(invoice, ref="invoice")
+        return "pay link sent"
+    return "issued (the workflow sends nothing)"
+
+
+def send_pay_link(invoice: Invoice, *, ref: str | None = None) -> bool:
+    if not services.add_event(invoice, "sent", f"Pay link e-mailed to {invoice.customer.email}.", ref=ref):
+        return False
+    notify.send_pay_link(invoice)  # commits the event with the Outbox message
+    return True
+
+
+def charge_due_invoices(today, collections: Collections | None = None) -> int:
+    """The periodic pass: charge saved details of Stripe invoices falling due, once each. Only
+    the first attempt is automatic (charge_attempts == 0): a declined card is never retried."""
+    collections = Collections() if collections is None else collections
+    due = (Invoice.query.join(Customer, Invoice.customer_id == Customer.id)
+           .filter(Invoice.payment_method == "stripe", Invoice.status.in_(AUTO_CHARGEABLE),
+                   Invoice.due_date <= today, Invoice.charge_attempts == 0, Customer.payment_method_id.isnot(None))
+           .order_by(Invoice.id).all())
+    charged = 0
+    for invoice in due:
+        collection = collections[invoice.organization_id]
+        if collection.step_on(AUTO_CHARGE):
+            try:
+                charged += charge_saved_card(invoice.id, collection=collection) == "paid"
+            except CannotCollect:
+                continue
+    return charged
+
+
+def charge_saved_card(invoice_id: int, manual: bool = False, *, collection: Collection | None = None) -> str:
+    """Charge the customer's saved payment details, off-session. Attempt n uses the key
+    invoice-<id>-charge-<n>, and n only moves on once the outcome is recorded, so a job that
+    crashed half way replays Stripe's answer instead of charging twice."""
+    invoice = db.session.get(Invoice, invoice_id)
+    allowed = MANUALLY_CHARGEABLE if manual else AUTO_CHARGEABLE
+    if invoice is None or invoice.status not in allowed or invoice.amount_due <= 0:
+        return "not chargeable"
+    customer = invoice.customer
+    if not customer.has_saved_card:
+        return "no saved payment details"
+    collection = collection or Collection.of(invoice.organization_id)
+    ensure_stripe_customer(customer, collection)
+    if not customer.has_saved_card:  # the integration changed: the card is gone with the old account
+        return "no saved payment details"
+    attempt = invoice.charge_attempts + 1
+    amount = invoice.amount_due
+    services.add_event(invoice, "charge_attempt",
+                       f"Charging {customer.card_label} for {format_amount(amount, invoice.currency)}"
+                       f"{' (started by the team)' if manual else ''}.", ref=f"charge-{attempt}", amount=amount)
+    db.session.commit()
+    try:
+        intent = collection.gateway.charge_saved_payment_method(
+            customer_id=customer.stripe_customer_id, payment_method_id=customer.payment_method_id, amount=amount,
+            currency=invoice.currency.lower(), metadata=stripe_metadata(invoice, "off_session"),
+            idempotency_key=f"invoice-{invoice.id}-charge-{attempt}")
+    except AuthenticationRequired as needs_auth:
+        _attempted(invoice, attempt)
+        outcomes.needs_action(invoice.id, needs_auth.payment_intent_id or f"charge-{attempt}")
+        return "action required"
+    except CardDeclined as declined:
+        _attempted(invoice, attempt)
+        outcomes.failed(invoice.id, declined.payment_intent_id or f"charge-{attempt}", declined.message, collection)
+        return "declined"
+    _attempted(invoice, attempt)
+    if intent.status == "succeeded":
+        outcomes.succeeded(invoice.id, intent, collection)
+        return "paid"
+    return f"payment {intent.status}"
+
+
+def _attempted(invoice: Invoice, attempt: int) -> None:
+    db.session.query(Invoice).filter(Invoice.id == invoice.id, Invoice.charge_attempts < attempt).update(
+        {"charge_attempts": attempt}, synchronize_session=False)
+    db.session.commit()
