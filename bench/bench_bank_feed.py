@@ -72,7 +72,7 @@ def light_app(database, url, key):
 
 def store(app, organization_id, token):
     from light.banking import services
-    from light.banking.connect import ConnectToken
+    from light.plumbing.stripe_gateway import ConnectToken
 
     return services.store_connection(organization_id, ConnectToken(
         token["stripe_user_id"], token["access_token"], token["refresh_token"], token["scope"], False)).id
@@ -131,12 +131,12 @@ def main():
         ratio = seconds / floor
         print(f"backfill of {n:,} balance transactions: Light {seconds:.2f}s, bare stripe-python page-through "
               f"{floor:.2f}s -> {ratio:.2f}x (target <= 1.25x) {'OK' if ratio <= 1.25 else 'OVER'}")
-        from light.banking import sync
+        from light.banking import payouts, sync
         from light.banking.models import BankAccount, StripeConnection
 
         started = time.perf_counter()
         connection = db.session.get(StripeConnection, ids[0])
-        sync._reconcile_payouts(sync.Feed(connection, sync.gateway_for(connection), sync.SyncRun(fetched_count=0, created_count=0, updated_count=0)), force=True)
+        payouts.reconcile(sync.Feed(connection, sync.gateway_for(connection), sync.SyncRun(fetched_count=0, created_count=0, updated_count=0)), force=True)
         print(f"  payout breakdowns after it (separate phase): {time.perf_counter() - started:.2f}s")
 
         _, _, peak_small = backfill(ids[1], traced=True)

@@ -2,7 +2,6 @@
 
 Pure: no Flask, no database. Exponents follow Stripe's list of zero- and three-decimal currencies.
 """
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 ZERO_DECIMAL = frozenset(
@@ -117,12 +116,3 @@ def parse_rate(text: str) -> int:
     if scaled != scaled.to_integral_value():
         raise MoneyError("Rates allow at most 2 decimal places.")
     return int(scaled)
-
-
-@dataclass(frozen=True)
-class Money:
-    minor: int
-    currency: str
-
-    def __str__(self) -> str:
-        return format_amount(self.minor, self.currency)

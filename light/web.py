@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
+from light.ids import is_id
 from light.extensions import db
 
 
@@ -73,12 +74,9 @@ def scoped(model):
     return db.session.query(model).filter(model.organization_id == current_user.organization_id)
 
 
-MAX_ID = 2**31 - 1  # the largest integer id the database stores
-
-
 def get_scoped_or_404(model, ident):
     # An integer id beyond the column's range can't name a record; PostgreSQL would refuse the query.
-    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+    if isinstance(ident, int) and not is_id(ident):
         abort(404)
     obj = scoped(model).filter(model.id == ident).one_or_none()
     if obj is None:

@@ -26,9 +26,6 @@ class OrganizationOwned:
         return db.Column(db.Integer, db.ForeignKey("organizations.id"), nullable=False, index=True)
 
 
-ROLES = ("owner", "member")
-
-
 class User(UserMixin, OrganizationOwned, db.Model):
     __tablename__ = "users"
     id = db.Column(db.Integer, primary_key=True)

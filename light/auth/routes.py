@@ -2,8 +2,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from light.errors import InvalidInput
-from light.plumbing import mail
-from light.auth import bp, services
+from light.auth import bp, notify, services
 from light.auth.models import Invitation, User
 from light.web import owner_required, redirect_to, render, safe_next, scoped
 
@@ -88,14 +87,7 @@ def create_invitation():
                                      role=request.form.get("role", "member"))
     except InvalidInput as failed:
         return _team_page(form=request.form, errors=failed.errors, status=422)
-    link = url_for("auth.accept", token=invitation.token, _external=True)
-    mail.send(
-        organization_id=current_user.organization_id, to=invitation.email,
-        subject=f"{current_user.name} invited you to {current_user.organization.name} on Light",
-        text=(f"{current_user.name} invited you to join {current_user.organization.name} on Light.\n\n"
-              f"Accept the invitation: {link}\n\nThe link works once and expires in "
-              f"{services.INVITATION_DAYS} days."),
-    )
+    notify.send_invitation(invitation, inviter=current_user)
     return _team_page(invitation=invitation)
 
 

@@ -122,7 +122,6 @@ class SyncRun(OrganizationOwned, db.Model):
     fetched_count = db.Column(db.Integer, nullable=False, default=0)
     created_count = db.Column(db.Integer, nullable=False, default=0)
     updated_count = db.Column(db.Integer, nullable=False, default=0)
-    api_calls = db.Column(db.Integer, nullable=False, default=0)
     error = db.Column(db.Text)
 
 

@@ -8,17 +8,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 
+from light.ids import MAX_ID, is_id  # noqa: F401 - MAX_ID for the routes' converters
 from light.utc import utcnow
 from light.banking.categories import CATEGORIES
 from light.banking.chart import balance_series, chart_points
-from light.banking.models import BankAccount, BankPayout, BankTransaction
+from light.banking.models import BankAccount, BankTransaction
 from light.extensions import db
 
 PAGE_SIZE = 50
 STATUSES = ("available", "pending")
 CHART_DAYS = 90
 MAX_TEXT = 100
-MAX_ID = 2**31 - 1  # ids are INTEGER columns; a bigger number in a URL can't name a row
 
 
 @dataclass
@@ -77,7 +77,7 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
         created, ident = datetime(1970, 1, 1) + timedelta(seconds=int(seconds)), int(ident)
     except (ValueError, OverflowError, OSError):
         return None
-    return (created, ident) if 0 < ident <= MAX_ID else None
+    return (created, ident) if is_id(ident) else None
 
 
 def cursor_of(row: BankTransaction) -> str:
@@ -115,23 +115,6 @@ def transactions_page(bank_account: BankAccount, filters: Filters, after: str | 
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (cursor_of(rows[-1]) if more and rows else None)
-
-
-def payouts_for(rows: list[BankTransaction]) -> dict[str, BankPayout]:
-    """The payouts behind the payout rows of a page, in one query."""
-    ids = [r.source_id for r in rows if r.category == "payout" and r.source_id and r.source_id.startswith("po_")]
-    if not ids:
-        return {}
-    return {p.stripe_id: p for p in BankPayout.query.filter(BankPayout.organization_id == rows[0].organization_id,
-                                                             BankPayout.stripe_id.in_(ids))}
-
-
-def payout_members(payout: BankPayout) -> list[BankTransaction]:
-    """What the payout paid out (without the payout's own transaction), newest first."""
-    T = BankTransaction
-    return (T.query.filter(T.bank_account_id == payout.bank_account_id, T.payout_id == payout.stripe_id,
-                           T.source_id != payout.stripe_id)
-            .order_by(T.created.desc(), T.id.desc()).all())
 
 
 def balance_chart(bank_account: BankAccount, days: int = CHART_DAYS):

@@ -2,7 +2,8 @@
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from light.banking import bp, connect, queries, services
+from light.banking import bp, payouts, queries, services
+from light.plumbing.stripe_gateway import oauth as connect
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
 from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped
@@ -71,7 +72,7 @@ def account(account_id):
     rows, next_cursor = ([], None) if filters.errors else queries.transactions_page(
         bank_account, filters, request.args.get("after"))
     context = dict(bank_account=bank_account, filters=filters, rows=rows, next_cursor=next_cursor,
-                   payouts=queries.payouts_for(rows), categories=CATEGORIES, label=label,
+                   payouts=payouts.for_page(rows), categories=CATEGORIES, label=label,
                    statuses=queries.STATUSES, after=request.args.get("after"))
     if request.args.get("after") and getattr(request, "htmx", None):
         return render("banking/_rows.html", "banking/_rows.html", status=status, **context)
@@ -86,7 +87,7 @@ def account(account_id):
 @login_required
 def payout(payout_id):
     found = get_scoped_or_404(BankPayout, payout_id)
-    members = queries.payout_members(found)
+    members = payouts.breakdown(found)
     return render("banking/payout.html", "banking/_payout_rows.html", payout=found, members=members,
                   total=sum(m.net for m in members), label=label,
                   bank_account=get_scoped_or_404(BankAccount, found.bank_account_id))

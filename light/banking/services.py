@@ -7,7 +7,7 @@ from flask import current_app
 from light.errors import Refused
 from light.utc import utcnow
 from light.banking import sync
-from light.banking.connect import ConnectToken
+from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection
 from light.extensions import db

@@ -9,7 +9,7 @@ When nothing is new, a sync costs one API call: pending transactions are re-read
 `available_on` has passed, and payouts are checked only once they are due to arrive.
 """
 import logging
-from datetime import datetime, timezone
+from datetime import timezone
 
 from flask import current_app
 from sqlalchemy import func
@@ -17,9 +17,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from light.errors import Refused
+from light.utc import from_unix as when
 from light.utc import utcnow
+from light.banking import payouts
 from light.banking.categories import category_for
-from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
+from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
 from light.banking.connections import end_connection
 from light.extensions import db
 from light.plumbing.jobs.runner import report_progress
@@ -28,7 +30,6 @@ from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, St
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
              "description", "source_id")
-CLOSED_PAYOUT = ("failed", "canceled")
 
 
 class SyncFailed(Refused):
@@ -38,10 +39,6 @@ class SyncFailed(Refused):
 def gateway_for(connection: StripeConnection, **options) -> StripeGateway:
     """The platform key, acting on the connected account (Stripe-Account header)."""
     return StripeGateway.from_config(current_app.config, stripe_account=connection.stripe_user_id, **options)
-
-
-def when(unix: int | None) -> datetime | None:
-    return None if unix is None else datetime.fromtimestamp(unix, timezone.utc).replace(tzinfo=None)
 
 
 def account_name(currency: str) -> str:
@@ -84,21 +81,7 @@ class Feed:
         self.run.fetched_count += len(txns)
         self.run.created_count += sum(1 for t in txns if t.id not in existing)
         self.run.updated_count += sum(1 for t in txns if t.id in existing and existing[t.id] != t.status)
-        self._note_payouts(txns, existing)
-
-    def _note_payouts(self, txns, existing) -> None:
-        new = [t for t in txns if t.type == "payout" and t.source_id and t.source_id.startswith("po_")
-               and t.id not in existing]
-        if not new:
-            return
-        known = {p for (p,) in db.session.query(BankPayout.stripe_id).filter(
-            BankPayout.organization_id == self.connection.organization_id,
-            BankPayout.stripe_id.in_([t.source_id for t in new]))}
-        for t in new:
-            if t.source_id not in known:
-                db.session.add(BankPayout(organization_id=self.connection.organization_id,
-                                          bank_account_id=self.account(t.currency).id, stripe_id=t.source_id,
-                                          amount=-t.amount, currency=t.currency.upper()))
+        payouts.note_new(self, [t for t in txns if t.id not in existing])
 
 
 def _upsert():
@@ -128,7 +111,7 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
         if changed:
             _refresh_balances(feed)
         if reconcile_payouts:
-            _reconcile_payouts(feed, force=trigger == "webhook")
+            payouts.reconcile(feed, force=trigger == "webhook")
     except AuthenticationFailed as exc:
         db.session.rollback()
         if _platform_key_works():  # else Light's own key is at fault, not the connection
@@ -210,32 +193,6 @@ def _refresh_balances(feed: Feed) -> None:
         account = feed.account(amount.currency)
         account.available, account.pending, account.balance_updated_at = amount.available, amount.pending, now
     db.session.commit()
-
-
-def _reconcile_payouts(feed: Feed, *, force: bool = False) -> None:
-    """Fetch what each payout paid out, once Stripe has reconciled it."""
-    now = utcnow()
-    query = BankPayout.query.filter(BankPayout.bank_account_id.in_([a.id for a in feed.accounts.values()] or [-1]),
-                                    BankPayout.breakdown_fetched_at.is_(None))
-    for payout in query.all():
-        if payout.status in CLOSED_PAYOUT or not payout.automatic:
-            continue
-        if not force and payout.arrival_date is not None and payout.arrival_date > now:
-            continue
-        found = feed.gateway.payout(payout.stripe_id)
-        payout.status, payout.reconciliation_status = found.status, found.reconciliation_status
-        payout.arrival_date, payout.automatic, payout.checked_at = when(found.arrival_date), found.automatic, now
-        if found.reconciliation_status == "completed" and found.automatic:
-            members = []
-            for page in feed.gateway.balance_transaction_pages(payout=found.id):
-                feed.store_page(page)
-                members.extend(t.id for t in page)
-            for start in range(0, len(members), 500):
-                BankTransaction.query.filter(BankTransaction.organization_id == feed.connection.organization_id,
-                                             BankTransaction.stripe_id.in_(members[start:start + 500])).update(
-                    {"payout_id": found.id}, synchronize_session=False)
-            payout.breakdown_fetched_at = now
-        db.session.commit()
 
 
 def sync_job(connection_id: int, trigger: str = "manual") -> str:

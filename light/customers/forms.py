@@ -2,8 +2,6 @@
 from light.auth.forms import clean_email, clean_name
 from light.money import is_currency
 
-MAX_ID = 2**31 - 1  # the largest id the database stores; anything larger can't name a record
-
 
 def clean_customer(form, prefix: str = "") -> tuple[dict, dict]:
     """`prefix` lets the invoice and contract forms embed "New customer" fields
@@ -18,16 +16,6 @@ def clean_customer(form, prefix: str = "") -> tuple[dict, dict]:
     if len(address) > 1000:
         errors[f"{prefix}address"] = "Addresses are at most 1000 characters."
     return {"name": name, "email": email, "currency": currency, "address": address}, errors
-
-
-def parse_id(text) -> int | None:
-    """A record id typed or posted by the browser, or None. ASCII digits only: "²".isdigit() is
-    True, yet int("²") raises; and an id beyond the database's range can't name anything."""
-    text = str(text or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 0 < value <= MAX_ID else None
 
 
 def clean_currency_code(raw, errors: dict, field: str = "currency") -> str:

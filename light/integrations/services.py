@@ -4,12 +4,14 @@ Stripe is reached only through light.plumbing.stripe_gateway. A key is checked a
 saved; the webhook endpoint is registered in the same step, so a saved integration always works."""
 import logging
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
+from light.ids import is_id
 from light.errors import InvalidInput
 from light.extensions import db
 from light.integrations.forms import clean_secret_key, clean_signing_secret, is_live, is_restricted
 from light.integrations.models import Integration
+from light.urls import external_url
 from light.plumbing.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
                                   RateLimited, StripeGateway, Unreachable)
 
@@ -58,7 +60,7 @@ def gateway_for(integration: Integration) -> StripeGateway:
 def webhook_secrets_for(integration_id: int) -> tuple[int, list[str]] | None:
     """For the webhook endpoint: (organization id, signing secrets), or None for an unknown or
     removed integration."""
-    if not 0 < integration_id < 2**31:  # the URL's number can be longer than any id (a 500, not a 404)
+    if not is_id(integration_id):
         return None
     integration = db.session.get(Integration, integration_id)
     if integration is None or not integration.is_active:
@@ -73,13 +75,7 @@ def integrations_of(organization_id: int) -> list[Integration]:
 
 def webhook_url(integration: Integration) -> str:
     """Where Stripe must send this integration's events."""
-    path = _path("webhooks.stripe_integration", integration_id=integration.id)
-    public = current_app.config.get("LIGHT_PUBLIC_URL")
-    if public:
-        return public.rstrip("/") + path
-    if has_request_context():
-        return url_for("webhooks.stripe_integration", integration_id=integration.id, _external=True)
-    return path
+    return external_url("webhooks.stripe_integration", integration_id=integration.id)
 
 
 # -- adding, replacing, removing -----------------------------------------------------------------
@@ -233,10 +229,3 @@ def _delete_endpoint(key, endpoint_id) -> None:
         StripeGateway.from_config(current_app.config, api_key=key).delete_webhook_endpoint(endpoint_id)
     except GatewayError as exc:
         log.warning("could not delete webhook endpoint %s at Stripe: %s", endpoint_id, type(exc).__name__)
-
-
-def _path(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build(endpoint, values)

@@ -1,7 +1,7 @@
 """What a payment attempt came to, recorded once whether the charge job, the customer's return
 from Checkout or a webhook (duplicated, out of order) reports it first."""
 from light.customers import services as customers
-from light.customers.forms import parse_id
+from light.ids import parse_id
 from light.customers.models import Customer
 from light.extensions import db
 from light.invoices import notify, services

@@ -10,7 +10,7 @@ from light.utc import utcnow
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.extensions import db
-from light.customers.forms import parse_id
+from light.ids import parse_id
 from light.invoices.forms import LineInput, clean_invoice
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem

@@ -9,6 +9,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from light.ids import is_id
 from light.errors import InvalidInput, Refused
 from light.utc import utcnow
 from light.extensions import db
@@ -91,7 +92,7 @@ def versions(organization_id: int) -> list[WorkflowVersion]:
 
 
 def version(organization_id: int, number: int) -> WorkflowVersion | None:
-    if not 0 < number < 2**31:  # the URL's number can be longer than any version (a 500, not a 404)
+    if not is_id(number):
         return None
     return _published(organization_id).filter(WorkflowVersion.version == number).one_or_none()
 

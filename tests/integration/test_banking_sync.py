@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from light.banking import services, sync
-from light.banking.connect import ConnectToken
+from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
 from light.plumbing.jobs.clock import tick

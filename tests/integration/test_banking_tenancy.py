@@ -6,7 +6,7 @@ import time
 import pytest
 
 from light.banking import services, sync
-from light.banking.connect import ConnectToken
+from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
 from stripe_sandbox.events import sign

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from light.banking import services
-from light.banking.connect import ConnectToken
+from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import ConnectWebhookEndpoint, StripeConnection, SyncRun
 from light.extensions import db
 from stripe_sandbox.events import sign

@@ -239,16 +239,6 @@ def test_remove_warns_while_invoices_await_a_stripe_payment_and_needs_confirming
     assert client.get(url).status_code == 404
 
 
-def test_pending_stripe_payments_is_zero_until_invoices_can_count_them(app, owner):
-    try:
-        from light.invoices.services import count_awaiting_stripe_payment  # noqa: F401
-    except (ImportError, AttributeError):
-        assert services.pending_stripe_payments(owner.organization_id) == 0
-    else:
-        assert services.pending_stripe_payments(owner.organization_id) == count_awaiting_stripe_payment(
-            owner.organization_id)
-
-
 def test_stripe_gateway_for_uses_the_active_key_or_says_stripe_is_missing(client, owner, sandbox_key):
     with pytest.raises(services.IntegrationMissing) as missing:
         services.stripe_gateway_for(owner.organization_id)

@@ -131,12 +131,13 @@ class Payout:
 
 @dataclass(frozen=True)
 class ConnectToken:
+    """What Stripe Connect's token exchange grants: access to one connected Stripe Account."""
+
+    stripe_user_id: str
     access_token: str
     refresh_token: str | None
-    stripe_user_id: str
     scope: str | None
     livemode: bool
-    publishable_key: str | None
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
-"""Log in with Stripe: Connect OAuth (read_only) through Authlib.
+"""The Stripe OAuth client, beside the gateway: Connect OAuth (read_only) through Authlib.
 
 The token request authenticates with the PLATFORM secret key as `client_secret` in the body
 (client_secret_post); Stripe does not accept Authlib's default Basic ca_:sk_.
 """
 import logging
-from dataclasses import dataclass
-
 import requests
 from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
 from authlib.integrations.requests_client import OAuth2Session
+
 from light.errors import Refused
+from light.plumbing.stripe_gateway.types import ConnectToken
 
 log = logging.getLogger(__name__)
 SCOPE = "read_only"
@@ -17,15 +17,6 @@ SCOPE = "read_only"
 
 class ConnectError(Refused):
     """Why connecting did not work, in words fit for the page."""
-
-
-@dataclass(frozen=True)
-class ConnectToken:
-    stripe_user_id: str
-    access_token: str
-    refresh_token: str | None
-    scope: str | None
-    livemode: bool
 
 
 def _session(config, redirect_uri: str | None = None) -> OAuth2Session:
