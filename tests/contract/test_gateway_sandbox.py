@@ -70,8 +70,6 @@ def test_balance_transaction_pages_cover_everything_newest_first(stripe_sandbox,
     txns = [t for page in pages for t in page]
     assert len({t.id for t in txns}) == 450
     assert [t.created for t in txns] == sorted((t.created for t in txns), reverse=True)
-    one = txns[7]
-    assert gateway.balance_transaction(one.id) == one
     assert all(isinstance(f, sg.FeeDetail) for t in txns for f in t.fee_details)
     charge = next(t for t in txns if t.type == "charge")
     assert charge.source_id.startswith("ch_") and charge.fee_details[0].type == "stripe_fee"
@@ -86,10 +84,9 @@ def test_created_gte_narrows_the_pages(stripe_sandbox, sandbox_key, gateway):
 
 
 def test_a_sync_with_nothing_new_costs_one_call(stripe_sandbox, sandbox_key, gateway):
-    assert gateway.newest_balance_transaction_id() is None
+    assert list(gateway.balance_transaction_pages()) == []
     stripe_sandbox.seed(sandbox_key, balance_transactions=120, months=1)
-    newest = gateway.newest_balance_transaction_id()
-    assert newest == next(gateway.balance_transaction_pages())[0].id
+    newest = next(gateway.balance_transaction_pages())[0].id
     assert list(gateway.balance_transactions_since(newest)) == []
 
 
@@ -105,16 +102,14 @@ def test_balance_transactions_since_returns_only_newer_ones_oldest_first(stripe_
 
 def test_payouts_and_their_breakdown(stripe_sandbox, sandbox_key, gateway):
     stripe_sandbox.seed(sandbox_key, balance_transactions=600, months=3, currencies=["usd", "eur"])
-    payouts = list(gateway.payouts())
+    txns = [t for page in gateway.balance_transaction_pages() for t in page]
+    payouts = [gateway.payout(t.source_id) for t in txns if t.type == "payout"]
     assert payouts and all(type(p) is sg.Payout and p.automatic for p in payouts)
     paid = next(p for p in payouts if p.status == "paid")
     assert paid.reconciliation_status == "completed"
-    assert gateway.payout(paid.id) == paid
     members = [t for page in gateway.balance_transaction_pages(payout=paid.id) for t in page]
     assert sum(t.net for t in members) == 0
     assert paid.balance_transaction_id in {t.id for t in members}
-    since = list(gateway.payouts(created_gte=paid.created))
-    assert paid in since and all(p.created >= paid.created for p in since)
 
 
 def test_a_connected_account_through_stripe_account(stripe_sandbox, sandbox_key):

@@ -194,16 +194,6 @@ class StripeGateway:
                 return
             params["starting_after"] = txns[-1].id
 
-    def balance_transaction(self, id) -> BalanceTransaction:
-        return to_balance_transaction(_plain(self._call(
-            "balance_transactions.retrieve",
-            lambda: self._client.v1.balance_transactions.retrieve(id),
-            resource="balance_transactions")))
-
-    def newest_balance_transaction_id(self) -> str | None:
-        txns, _ = self._txn_page({"limit": 1})
-        return txns[0].id if txns else None
-
     def balance_transactions_since(self, newest_known_id,
                                    page_size=100) -> Iterator[list[BalanceTransaction]]:
         """Only transactions newer than `newest_known_id`, OLDEST FIRST: each page is in
@@ -219,20 +209,6 @@ class StripeGateway:
             if not has_more:
                 return
             params["ending_before"] = txns[-1].id
-
-    def payouts(self, *, created_gte=None) -> Iterator[Payout]:
-        params: dict = {"limit": 100}
-        if created_gte is not None:
-            params["created"] = {"gte": int(created_gte)}
-        while True:
-            page = _plain(self._call("payouts.list",
-                                     lambda: self._client.v1.payouts.list(params=dict(params)),
-                                     resource="payouts"))
-            for d in page["data"]:
-                yield to_payout(d)
-            if not page["has_more"] or not page["data"]:
-                return
-            params["starting_after"] = page["data"][-1]["id"]
 
     def payout(self, id) -> Payout:
         return to_payout(_plain(self._call("payouts.retrieve",
