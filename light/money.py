@@ -2,7 +2,7 @@
 
 Pure: no Flask, no database. Exponents follow Stripe's list of zero- and three-decimal currencies.
 """
-from decimal import Decimal, InvalidOperation
+from light.numbers import NumberError, read_decimal
 
 ZERO_DECIMAL = frozenset(
     "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
@@ -28,8 +28,8 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD
            "INR": "₹", "CHF": "CHF ", "KWD": "KWD ", "BHD": "BHD "}
 
 
-class MoneyError(ValueError):
-    """A user-presentable reason an amount could not be read."""
+# One error for every number a person typed (amounts, rates, quantities): see light/numbers.py.
+MoneyError = NumberError
 
 
 def exponent(currency: str) -> int:
@@ -46,18 +46,11 @@ def is_currency(code: str) -> bool:
 
 
 def parse_amount(text: str, currency: str) -> int:
-    """'1,234.50' USD -> 123450; '1200' JPY -> 1200; '1.234' KWD -> 1234."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    for symbol in set(SYMBOLS.values()):
-        cleaned = cleaned.replace(symbol.strip(), "")
-    if not cleaned:
+    """'1234.50' USD -> 123450; '1200' JPY -> 1200; '1.234' KWD -> 1234. Separators, symbols and
+    exponents are refused (light/numbers.py), so what is typed is exactly what is charged."""
+    if not (text or "").strip():
         raise MoneyError("Enter an amount.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise MoneyError("Enter an amount as a number, like 120.00.") from None
-    if not value.is_finite():
-        raise MoneyError("Enter an amount as a number, like 120.00.")
+    value = read_decimal(text, example="120.00")
     places = exponent(currency)
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
@@ -103,14 +96,10 @@ def percent_of(minor: int, basis_points: int) -> int:
 
 def parse_rate(text: str) -> int:
     """'20' or '7.25' (percent) -> basis points (2000, 725)."""
-    cleaned = (text or "").strip().rstrip("%").strip()
-    if not cleaned:
+    if not (text or "").strip():
         return 0
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise MoneyError("Enter a rate as a percentage, like 20 or 7.25.") from None
-    if not value.is_finite() or value < 0 or value > 100:
+    value = read_decimal(text, example="20 or 7.25")
+    if value < 0 or value > 100:
         raise MoneyError("Enter a rate between 0 and 100.")
     scaled = value.scaleb(2)
     if scaled != scaled.to_integral_value():

@@ -8,9 +8,9 @@ Rules (documented for accountants):
 - Total = subtotal (sum of nets) + tax (sum of line taxes). No floats anywhere.
 """
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from light.money import THREE_DECIMAL, MoneyError, exponent, percent_of
+from light.numbers import read_decimal
 
 QUANTITY_SCALE = 1000  # quantities are stored in thousandths
 MAX_QUANTITY_MILLI = 10**9 * QUANTITY_SCALE
@@ -46,14 +46,10 @@ class Totals:
 
 def parse_quantity(text: str) -> int:
     """'2' -> 2000, '1.5' -> 1500, '0.125' -> 125 (thousandths)."""
-    cleaned = (text or "").strip().replace(",", "")
-    if not cleaned:
+    if not (text or "").strip():
         raise MoneyError("Enter a quantity.")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise MoneyError("Enter a quantity as a number, like 1 or 2.5.") from None
-    if not value.is_finite() or value <= 0:
+    value = read_decimal(text, example="1 or 2.5")
+    if value <= 0:
         raise MoneyError("Enter a quantity above zero.")
     scaled = value * QUANTITY_SCALE
     if scaled != scaled.to_integral_value():

@@ -135,7 +135,7 @@ def test_plumbing_never_imports_a_product_area():
 
 
 def test_pure_modules_import_neither_flask_nor_the_database():
-    pure = ["light.money", "light.invoices.totals", "light.contracts.periods", "light.workflows.steps",
+    pure = ["light.money", "light.numbers", "light.invoices.totals", "light.contracts.periods", "light.workflows.steps",
             "light.banking.chart", "light.banking.categories"]
     modules = _modules()
     for name in pure:

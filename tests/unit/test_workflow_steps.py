@@ -67,3 +67,11 @@ def test_same_steps_compares_what_runs():
     assert steps.same_steps(a, b)
     c, _ = steps.from_form(form_with(**{"auto_charge-enabled": None}))
     assert not steps.same_steps(a, c)
+
+
+def test_a_setting_never_saved_falls_back_to_its_steps_own_default():
+    from light.workflows.steps import REMINDERS, default_setting
+
+    # The reminder pass once fell back to 3 days after the due date, while the step's default is 7.
+    assert default_setting(REMINDERS, "days_after") == 7
+    assert default_setting(REMINDERS, "days_before") == 3
