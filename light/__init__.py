@@ -1,13 +1,13 @@
 """Light: get paid through Stripe and reconcile what Stripe pays out."""
 import logging
 import os
-import re
 
 from flask import Flask
 
 from light.config import Config
 from light.extensions import csrf, db, htmx, login_manager, migrate
 from light.plumbing.crypto import derive_key, load_fernet
+from light.plumbing.redact import redact_text
 
 __version__ = "0.1.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _init_registries(app)
     _init_web(app)
-    _quiet_secrets_in_logs()
+    _quiet_secrets_in_logs(app)
     return app
 
 
@@ -97,9 +97,10 @@ def _init_registries(app: Flask) -> None:
 
 def _init_web(app: Flask) -> None:
     from light import cli, error_pages, templating
-    from light.web import refuse_nul_bytes
+    from light.web import refuse_nul_bytes, security_headers
 
     app.before_request(refuse_nul_bytes)
+    app.after_request(security_headers)
     templating.init_app(app)
     error_pages.register(app)
     cli.register(app)
@@ -107,8 +108,6 @@ def _init_web(app: Flask) -> None:
 
 class _RedactSecrets(logging.Filter):
     """Belt and braces: Light never logs secrets, and this scrubs any that slip into a record."""
-
-    PATTERN = re.compile(r"\b(sk|rk|pk)_(test|live)_[A-Za-z0-9]{4,}|\bwhsec_[A-Za-z0-9]{4,}|\b(ac|rt)_[A-Za-z0-9]{8,}")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
@@ -118,14 +117,13 @@ class _RedactSecrets(logging.Filter):
             except (TypeError, ValueError):
                 return True
         if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(lambda m: m.group(0)[:8] + "…", record.msg)
+            record.msg = redact_text(record.msg)
         return True
 
 
-def _quiet_secrets_in_logs() -> None:
-    root = logging.getLogger()
-    if not any(isinstance(f, _RedactSecrets) for f in root.filters):
-        root.addFilter(_RedactSecrets())
-    for handler in root.handlers:
-        if not any(isinstance(f, _RedactSecrets) for f in handler.filters):
-            handler.addFilter(_RedactSecrets())
+def _quiet_secrets_in_logs(app: Flask) -> None:
+    # Filters on a logger don't see records its children propagate, so every handler gets one too.
+    for logger in (logging.getLogger(), app.logger, logging.getLogger("werkzeug")):
+        for target in (logger, *logger.handlers):
+            if not any(isinstance(f, _RedactSecrets) for f in target.filters):
+                target.addFilter(_RedactSecrets())

@@ -56,6 +56,8 @@ class Config:
         if self.LIGHT_ENV == "production":
             self.SESSION_COOKIE_SECURE = True
             self.REMEMBER_COOKIE_SECURE = True
+        # No form of Light's comes near 1 MB; a bigger body is refused (413) before it is read.
+        self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open tabs still post
         self.LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", "300"))

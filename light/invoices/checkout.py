@@ -18,20 +18,22 @@ def start_checkout(invoice: Invoice) -> str:
     if invoice.status not in PAYABLE or invoice.payment_method != "stripe" or invoice.amount_due <= 0:
         raise CannotCollect("This invoice can't be paid online.")
     collection = Collection.of(invoice.organization_id)
+    # The n-th session's key is invoice-<id>-checkout-<n>, and n only moves on once Stripe made
+    # that session: a double click gets the same session back, and a refusal writes nothing.
+    number = invoice.checkout_count + 1
     try:
         customer = ensure_stripe_customer(invoice.customer, collection)
-        db.session.query(Invoice).filter(Invoice.id == invoice.id).update(
-            {"checkout_count": Invoice.checkout_count + 1}, synchronize_session=False)
-        db.session.commit()
-        db.session.refresh(invoice)
         pay_page = notify.pay_url(invoice)
         session = collection.gateway.create_checkout_session(
             customer_id=customer.stripe_customer_id, currency=invoice.currency.lower(), lines=_checkout_lines(invoice),
             success_url=pay_page + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=pay_page,
             metadata=stripe_metadata(invoice, "checkout"), save_payment_method=True,
-            idempotency_key=f"invoice-{invoice.id}-checkout-{invoice.checkout_count}")
+            idempotency_key=f"invoice-{invoice.id}-checkout-{number}")
     except GatewayError as error:
+        db.session.rollback()
         raise CannotCollect(error.message) from None
+    db.session.query(Invoice).filter(Invoice.id == invoice.id, Invoice.checkout_count < number).update(
+        {"checkout_count": number}, synchronize_session=False)
     services.add_event(invoice, "checkout", "The customer went to Stripe Checkout to pay.", ref=session.id)
     db.session.commit()
     return session.url

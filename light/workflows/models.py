@@ -11,8 +11,12 @@ class WorkflowVersion(OrganizationOwned, db.Model):
     they run."""
 
     __tablename__ = "workflow_versions"
-    __table_args__ = (db.UniqueConstraint("organization_id", "workflow", "version",
-                                          name="uq_workflow_versions_number"),)
+    __table_args__ = (
+        db.UniqueConstraint("organization_id", "workflow", "version", name="uq_workflow_versions_number"),
+        # One draft per workflow, enforced by the database: ten Publish clicks at once once made ten.
+        db.Index("uq_workflow_versions_one_draft", "organization_id", "workflow", unique=True,
+                 sqlite_where=db.text("status = 'draft'"), postgresql_where=db.text("status = 'draft'")),
+    )
     id = db.Column(db.Integer, primary_key=True)
     workflow = db.Column(db.String(40), nullable=False, default=INVOICE_TO_CASH)
     status = db.Column(db.String(16), nullable=False, default="draft")  # "draft" | "published"

@@ -2,9 +2,9 @@
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.errors import InvalidInput
+from light.errors import InvalidInput, Refused
 from light.workflows import bp, services
-from light.workflows.steps import DEFINITIONS, Step, default_steps
+from light.workflows.steps import DEFINITIONS, Problem, Step, default_steps
 from light.web import owner_required, redirect_to, render
 
 
@@ -39,6 +39,8 @@ def save_draft():
                             form=request.form)
     except InvalidInput as invalid:
         return _editor(steps=_posted_steps(), errors=invalid.errors, status=422)
+    except Refused as refused:
+        return _editor(problems=[Problem(refused.message, "editor")], status=409)
     flash("Draft saved. Publish it to make it run.", "success")
     return redirect_to(url_for("workflows.invoice_to_cash"))
 
@@ -62,6 +64,8 @@ def publish():
             services.save_draft(organization_id=organization_id, user_id=current_user.id, form=request.form)
         except InvalidInput as invalid:
             return _editor(steps=_posted_steps(), errors=invalid.errors, status=422)
+        except Refused as refused:
+            return _editor(problems=[Problem(refused.message, "editor")], status=409)
     try:
         published = services.publish(organization_id=organization_id, user_id=current_user.id)
     except services.PublishBlocked as blocked:

@@ -120,15 +120,20 @@ def save_draft(*, organization_id: int, user_id: int | None, form) -> WorkflowVe
     steps, errors = rules.from_form(form)
     if errors:
         raise InvalidInput(errors)
-    draft = draft_of(organization_id)
-    if draft is None:
-        draft = WorkflowVersion(organization_id=organization_id, workflow=INVOICE_TO_CASH, status="draft",
-                                created_by_id=user_id)
-        db.session.add(draft)
-    draft.steps = rules.to_json(steps)
-    draft.updated_at = utcnow()
-    db.session.commit()
-    return draft
+    for _ in range(2):
+        draft = draft_of(organization_id)
+        if draft is None:
+            draft = WorkflowVersion(organization_id=organization_id, workflow=INVOICE_TO_CASH, status="draft",
+                                    created_by_id=user_id)
+            db.session.add(draft)
+        draft.steps = rules.to_json(steps)
+        draft.updated_at = utcnow()
+        try:
+            db.session.commit()
+            return draft
+        except IntegrityError:  # another save made the draft just now: change that one instead
+            db.session.rollback()
+    raise Refused("Someone else is saving this workflow at the same moment. Reload and try again.")
 
 
 def discard_draft(*, organization_id: int) -> None:
@@ -150,21 +155,31 @@ def publish(*, organization_id: int, user_id: int | None) -> WorkflowVersion:
     problems = rules.publish_problems(steps, stripe_active=active_stripe_integration(organization_id) is not None)
     if problems:
         raise PublishBlocked(problems)
-    if draft is None:
-        draft = WorkflowVersion(organization_id=organization_id, workflow=INVOICE_TO_CASH,
-                                steps=rules.to_json(steps), created_by_id=user_id)
-        db.session.add(draft)
     number = (db.session.query(func.max(WorkflowVersion.version))
               .filter_by(organization_id=organization_id, workflow=INVOICE_TO_CASH).scalar() or 0) + 1
-    draft.status, draft.version = "published", number
-    draft.published_at, draft.published_by_id = utcnow(), user_id
+    published = {"status": "published", "version": number, "published_at": utcnow(), "published_by_id": user_id}
+    if draft is None:
+        draft = WorkflowVersion(organization_id=organization_id, workflow=INVOICE_TO_CASH,
+                                steps=rules.to_json(steps), created_by_id=user_id, **published)
+        db.session.add(draft)
+    # Only a draft becomes a version: a click that read the draft before another one published it
+    # must not renumber what that one published.
+    elif not db.session.query(WorkflowVersion).filter(WorkflowVersion.id == draft.id,
+                                                      WorkflowVersion.status == "draft").update(
+            published, synchronize_session=False):
+        db.session.rollback()
+        raise _published_meanwhile()
     try:
         db.session.commit()
-    except IntegrityError:  # two owners pressed Publish at once: the other one won
+    except IntegrityError:  # two owners pressed Publish at once: the other one took this number
         db.session.rollback()
-        raise PublishBlocked([Problem("Someone else published at the same moment. Reload and try again.",
-                                      "editor")]) from None
+        raise _published_meanwhile() from None
+    db.session.refresh(draft)
     return draft
+
+
+def _published_meanwhile() -> PublishBlocked:
+    return PublishBlocked([Problem("Someone else published at the same moment. Reload and try again.", "editor")])
 
 
 def problem_link(problem: Problem) -> tuple[str, str]:
