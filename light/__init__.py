@@ -3,6 +3,7 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from light.config import Config
 from light.extensions import csrf, db, htmx, login_manager, migrate
@@ -29,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
         # Development only (production refuses to start without one): stable across restarts.
         app.config["SECRET_KEY"] = derive_key("light-dev:" + app.instance_path)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _register_blueprints(app)
     _init_registries(app)

@@ -61,6 +61,11 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open tabs still post
         self.LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", "300"))
+        # Attempts per client address within LOGIN_LOCK_SECONDS, over all e-mails (password spraying).
+        self.LOGIN_MAX_FAILURES_PER_CLIENT = int(env("LOGIN_MAX_FAILURES_PER_CLIENT", "30"))
+        # How many proxies in front of Light set X-Forwarded-For/-Proto (1 on Heroku-style platforms);
+        # 0 trusts none, so a client can't pick the address it is throttled by.
+        self.TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -65,10 +65,11 @@ class Invitation(OrganizationOwned, db.Model):
 
 
 class LoginFailure(db.Model):
-    """Failed log-ins per e-mail, so repeated guessing is slowed down (whether or not the user exists)."""
+    """Recent log-in attempts per key ("email:…" or "client:…"), so guessing is slowed down
+    whether or not the user exists (see light/auth/throttle.py)."""
 
     __tablename__ = "login_failures"
     id = db.Column(db.Integer, primary_key=True)
-    email = db.Column(db.String(254), nullable=False, unique=True)
+    key = db.Column(db.String(300), nullable=False, unique=True)
     count = db.Column(db.Integer, nullable=False, default=0)
     last_failed_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -46,7 +46,8 @@ def login():
     form, error, status = request.form, None, 200
     if request.method == "POST":
         try:
-            user = services.log_in(email=form.get("email", ""), password=form.get("password", ""))
+            user = services.log_in(email=form.get("email", ""), password=form.get("password", ""),
+                                   client=request.remote_addr)
         except services.TooManyAttempts as wait:
             error, status = f"Too many attempts. Try again in {wait.retry_after} seconds.", 429
         else:

@@ -8,17 +8,13 @@ from werkzeug.security import generate_password_hash
 
 from light.errors import InvalidInput
 from light.auth.forms import check_password_strength, clean_email, clean_name
-from light.auth.models import Invitation, LoginFailure, Organization, User
+from light.auth import throttle
+from light.auth.models import Invitation, Organization, User
+from light.auth.throttle import TooManyAttempts  # noqa: F401 - what log_in raises
 from light.utc import utcnow
 from light.extensions import db
 
 INVITATION_DAYS = 7
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__("too many attempts")
-        self.retry_after = retry_after
 
 
 def sign_up(*, organization_name: str, name: str, email: str, password: str) -> User:
@@ -39,32 +35,26 @@ def sign_up(*, organization_name: str, name: str, email: str, password: str) -> 
     return user
 
 
-def log_in(*, email: str, password: str) -> User | None:
-    """Returns the user, or None for any wrong e-mail/password pair (the caller can't tell which)."""
+def log_in(*, email: str, password: str, client: str | None = None) -> User | None:
+    """Returns the user, or None for any wrong e-mail/password pair (the caller can't tell which).
+    Raises TooManyAttempts before checking anything once the e-mail or the client has guessed
+    too often."""
     email = (email or "").strip().lower()[:254]
-    failure = LoginFailure.query.filter_by(email=email).first()
-    lock = current_app.config["LOGIN_LOCK_SECONDS"]
-    if failure and failure.count >= current_app.config["LOGIN_MAX_FAILURES"]:
-        waited = (utcnow() - failure.last_failed_at).total_seconds()
-        if waited < lock:
-            raise TooManyAttempts(int(lock - waited) + 1)
+    config = current_app.config
+    window = config["LOGIN_LOCK_SECONDS"]
+    client_key = f"client:{client}"[:300] if client else None
+    if client_key:
+        throttle.claim_attempt(client_key, limit=config["LOGIN_MAX_FAILURES_PER_CLIENT"], window_seconds=window)
+    if email:
+        throttle.claim_attempt(f"email:{email}", limit=config["LOGIN_MAX_FAILURES"], window_seconds=window)
     user = User.query.filter_by(email=email).first() if email else None
     # Hash even when there is no such user, so the response time doesn't reveal it either.
     ok = user.check_password(password or "") if user else _burn_hash(password)
     if ok:
-        if failure:
-            db.session.delete(failure)
-            db.session.commit()
+        throttle.forget(f"email:{email}")
+        if client_key:
+            throttle.uncount(client_key)
         return user
-    if email:
-        if failure is None:
-            failure = LoginFailure(email=email, count=0)
-            db.session.add(failure)
-        elif (utcnow() - failure.last_failed_at).total_seconds() >= lock:
-            failure.count = 0
-        failure.count += 1
-        failure.last_failed_at = utcnow()
-        db.session.commit()
     return None
 
 

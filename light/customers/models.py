@@ -13,10 +13,11 @@ class Customer(OrganizationOwned, db.Model):
     email = db.Column(db.String(254), nullable=False)
     currency = db.Column(db.String(3), nullable=False)
     address = db.Column(db.Text, nullable=False, default="")
-    # Stripe customer of the integration it was created with: a new integration means a new
-    # Stripe account, where this id (and any saved card) does not exist.
+    # The Stripe customer, in the Stripe account (and mode) it was created in: "acct_…/live" or
+    # "acct_…/test". Another account's key means another Stripe, where this id and any saved card
+    # don't exist; a key of the same account (replaced, or removed and added again) keeps both.
     stripe_customer_id = db.Column(db.String(255))
-    stripe_integration_id = db.Column(db.Integer)
+    stripe_account = db.Column(db.String(300))
     payment_method_id = db.Column(db.String(255))
     card_brand = db.Column(db.String(30))
     card_last4 = db.Column(db.String(4))

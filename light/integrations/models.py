@@ -35,5 +35,10 @@ class Integration(OrganizationOwned, db.Model):
         return self.status == "active"
 
     @property
+    def stripe_account(self) -> str:
+        """Which Stripe this key reaches: test and live data of one account are apart."""
+        return f"{self.account_id}/{'live' if self.livemode else 'test'}"
+
+    @property
     def mode_label(self) -> str:
         return "Live" if self.livemode else "Test"

@@ -59,15 +59,16 @@ class Collections(dict):
 
 
 def ensure_stripe_customer(customer: Customer, collection: Collection) -> Customer:
-    """Create the customer in Stripe once per integration (a new integration is a new Stripe
-    account, where the old customer and saved card don't exist)."""
+    """Create the customer in Stripe once per Stripe account: another account's key reaches a
+    Stripe where the old customer and saved card don't exist, while the same account's key (a
+    replaced key, or Stripe removed and added again) keeps them."""
     integration, gateway = collection.integration, collection.gateway
-    if customer.stripe_customer_id and customer.stripe_integration_id == integration.id:
+    if customer.stripe_customer_id and customer.stripe_account == integration.stripe_account:
         return customer
     created = gateway.create_customer(name=customer.name, email=customer.email,
                                       metadata={"light_customer_id": str(customer.id)},
-                                      idempotency_key=f"customer-{customer.id}-integration-{integration.id}")
-    customer.stripe_customer_id, customer.stripe_integration_id = created.id, integration.id
+                                      idempotency_key=f"customer-{customer.id}-{integration.stripe_account}")
+    customer.stripe_customer_id, customer.stripe_account = created.id, integration.stripe_account
     customer.payment_method_id = customer.card_brand = customer.card_last4 = None
     db.session.commit()
     return customer

@@ -79,7 +79,8 @@ def stripe_gate(organization_id: int) -> Gate:
 
 # -- the editor ------------------------------------------------------------------------------------
 def draft_of(organization_id: int) -> WorkflowVersion | None:
-    return (db.session.query(WorkflowVersion)
+    # populate_existing: another request may have just published the draft this session loaded.
+    return (db.session.query(WorkflowVersion).execution_options(populate_existing=True)
             .filter_by(organization_id=organization_id, workflow=INVOICE_TO_CASH, status="draft").one_or_none())
 
 
@@ -192,8 +193,8 @@ def problem_link(problem: Problem) -> tuple[str, str]:
 
 # -- helpers -------------------------------------------------------------------------------------
 def _published(organization_id):
-    return db.session.query(WorkflowVersion).filter_by(organization_id=organization_id, workflow=INVOICE_TO_CASH,
-                                                       status="published")
+    return (db.session.query(WorkflowVersion).execution_options(populate_existing=True)
+            .filter_by(organization_id=organization_id, workflow=INVOICE_TO_CASH, status="published"))
 
 
 def _as_published(record: WorkflowVersion) -> PublishedWorkflow:

@@ -60,7 +60,7 @@ def test_repeated_login_failures_are_slowed_down_even_for_the_right_password(cli
     locked = client.post("/login", data={"email": person.email, "password": PASSWORD})
     assert locked.status_code == 429
     assert "Too many attempts" in locked.get_data(as_text=True)
-    assert db.session.query(LoginFailure).filter_by(email=person.email).one().count == 5
+    assert db.session.query(LoginFailure).filter_by(key=f"email:{person.email}").one().count == 5
 
 
 def test_lockout_ends_after_the_wait(client, auth, app):

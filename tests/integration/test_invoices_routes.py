@@ -51,7 +51,7 @@ def test_bad_input_is_refused_beside_each_field_and_writes_nothing(client, owner
     response = client.post("/invoices/new", data=form)
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
-    for message in ("due date can't be before", "valid e-mail", "Describe what this line", "quantity as a number",
+    for message in ("due date can't be before", "valid e-mail", "Describe what this line", "number written out, like 1 or 2.5",
                     "at most 2 decimal places", "between 0 and 100"):
         assert message in html
     assert 'id="line-0-quantity"' in html and 'aria-invalid="true"' in html
