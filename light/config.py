@@ -49,6 +49,10 @@ class Config:
         self.SYNC_INTERVAL_MINUTES = int(env("SYNC_INTERVAL_MINUTES", "15"))
         self.CONTRACT_BILLING_INTERVAL_MINUTES = int(env("CONTRACT_BILLING_INTERVAL_MINUTES", "60"))
         self.INVOICE_REMINDER_INTERVAL_MINUTES = int(env("INVOICE_REMINDER_INTERVAL_MINUTES", "60"))
+        self._security(env)
+
+    def _security(self, env) -> None:
+        """Cookies, request limits and the log-in throttle."""
         self.REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,11 +4,12 @@ from markupsafe import escape
 
 from . import payments
 from .events import emit
-from .money import format_amount
+from .money import check_charge_amount, format_amount
 from .pages import error_paragraph, page
 from .wire import StripeError, as_int, as_list, as_metadata, missing, required
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+MAX_LINE_ITEMS = 100  # in payment mode
 MIN_LIFETIME, MAX_LIFETIME, LEEWAY = 30 * 60, 24 * 3600, 60
 AUTH_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
                "payment method and try again.")
@@ -45,6 +46,9 @@ def create_session(store, account, p, host_url):
     lines = [_line(item, i) for i, item in enumerate(as_list(p, "line_items"))]
     if not lines:
         raise required("line_items")
+    if len(lines) > MAX_LINE_ITEMS:
+        raise StripeError(400, f"You may only specify up to {MAX_LINE_ITEMS} line items in payment mode.",
+                          param="line_items")
     currencies = {line["currency"] for line in lines}
     if len(currencies) != 1:
         raise StripeError(400, "All line_items must share one currency.", param="line_items")
@@ -64,6 +68,7 @@ def create_session(store, account, p, host_url):
     mode = "live" if account.livemode else "test"
     session_id = f"cs_{mode}_{store.new_id('a1')[3:]}"
     total = sum(line["amount"] for line in lines)
+    check_charge_amount(total, lines[0]["currency"], param="line_items")
     session = {
         "id": session_id, "object": "checkout.session", "after_expiration": None,
         "allow_promotion_codes": None, "amount_subtotal": total, "amount_total": total,

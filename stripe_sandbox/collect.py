@@ -5,6 +5,7 @@ from flask import g, request
 from . import checkout, payments
 from .api import bp, get_or_404, render, render_list, store
 from .events import emit
+from .money import check_charge_amount
 from .payments import public
 from .state import random_token
 from .wire import StripeError, as_bool, as_int, as_list, as_metadata, missing, required
@@ -165,6 +166,7 @@ def create_payment_intent():
     if amount is None:
         raise required("amount")
     currency = _currency(p)
+    check_charge_amount(amount, currency)
     customer_id = p.get("customer") or None
     if customer_id:
         payments.get_customer(g.account, customer_id)

@@ -9,6 +9,7 @@ account is read, against time.time() (plus the control clock offset).
 import heapq
 
 from .events import emit
+from .wire import StripeError
 
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
@@ -30,6 +31,31 @@ def format_amount(amount, currency):
     whole, fraction = divmod(abs(amount), 10 ** places)
     text = f"{whole:,}" + (f".{fraction:0{places}d}" if places else "")
     return f"{sign}{text} {currency.upper()}"
+
+
+# Stripe's smallest charge per currency (docs.stripe.com/currencies); others are left unchecked,
+# as their minimum is USD 0.50 at the day's rate.
+MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500, "dkk": 250,
+    "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200,
+    "nok": 300, "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}
+MAXIMUM_CHARGE = 99_999_999  # eight digits
+
+
+def check_charge_amount(amount, currency, param="amount"):
+    """Stripe's 400s for a charge it won't make, raised before anything is created."""
+    currency = currency.lower()
+    minimum = MINIMUM_CHARGE.get(currency)
+    if minimum is not None and amount < minimum:
+        raise StripeError(400, f"Amount must be at least {format_amount(minimum, currency)}",
+                          code="amount_too_small", param=param)
+    if amount > MAXIMUM_CHARGE:
+        raise StripeError(400, f"Amount must be no more than {format_amount(MAXIMUM_CHARGE, currency)}",
+                          code="amount_too_large", param=param)
+    if currency in THREE_DECIMAL and amount % 10:
+        raise StripeError(400, f"Amounts in {currency.upper()} must be multiples of 10 (end in 0).",
+                          code="invalid_amount", param=param)
 
 
 def card_fee(amount):

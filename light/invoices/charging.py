@@ -3,6 +3,8 @@ link, following the organization's published Invoice-to-Cash workflow.
 
 Every Stripe write carries an idempotency key derived from Light's own records, and every outcome
 is recorded once (the timeline's unique refs), so jobs may run twice."""
+import logging
+
 from light.customers.models import Customer
 from light.errors import Refused
 from light.extensions import db
@@ -12,8 +14,11 @@ from light.invoices.collection import (AUTO_CHARGEABLE, MANUALLY_CHARGEABLE, PAY
 from light.invoices.models import Invoice
 from light.money import format_amount
 from light.plumbing.jobs.queue import enqueue
-from light.plumbing.stripe_gateway import AuthenticationRequired, CardDeclined
+from light.invoices.totals import stripe_charge_problem
+from light.plumbing.stripe_gateway import AuthenticationRequired, CardDeclined, GatewayError, InvalidRequest
 from light.workflows.steps import AUTO_CHARGE, SEND_PAYMENT_LINK
+
+log = logging.getLogger(__name__)
 
 
 # -- what the team asks for -------------------------------------------------------------------
@@ -81,8 +86,10 @@ def charge_due_invoices(today, collections: Collections | None = None) -> int:
         if collection.step_on(AUTO_CHARGE):
             try:
                 charged += charge_saved_card(invoice.id, collection=collection) == "paid"
-            except CannotCollect:
-                continue
+            except (CannotCollect, GatewayError) as error:
+                # One invoice Stripe can't charge today must not stop the run for the others.
+                db.session.rollback()
+                log.warning("charging invoice %s failed: %s", invoice.id, type(error).__name__)
     return charged
 
 
@@ -103,10 +110,20 @@ def charge_saved_card(invoice_id: int, manual: bool = False, *, collection: Coll
         return "no saved payment details"
     attempt = invoice.charge_attempts + 1
     amount = invoice.amount_due
+    problem = stripe_charge_problem(amount, invoice.currency)
+    if problem:  # a partial payment can leave less than Stripe's smallest charge due
+        _refused(invoice, attempt, f"Not charged: {problem}")
+        return "not chargeable by Stripe"
     services.add_event(invoice, "charge_attempt",
                        f"Charging {customer.card_label} for {format_amount(amount, invoice.currency)}"
                        f"{' (started by the team)' if manual else ''}.", ref=f"charge-{attempt}", amount=amount)
     db.session.commit()
+    return _charge(invoice, collection, attempt, amount)
+
+
+def _charge(invoice: Invoice, collection: Collection, attempt: int, amount: int) -> str:
+    """Attempt n at Stripe, and what it came to."""
+    customer = invoice.customer
     try:
         intent = collection.gateway.charge_saved_payment_method(
             customer_id=customer.stripe_customer_id, payment_method_id=customer.payment_method_id, amount=amount,
@@ -120,11 +137,21 @@ def charge_saved_card(invoice_id: int, manual: bool = False, *, collection: Coll
         _attempted(invoice, attempt)
         outcomes.failed(invoice.id, declined.payment_intent_id or f"charge-{attempt}", declined.message, collection)
         return "declined"
+    except InvalidRequest as refused:  # Stripe saves no result for a refused request: nothing to replay
+        _refused(invoice, attempt, f"Stripe refused the charge: {refused.message}")
+        return "refused by Stripe"
     _attempted(invoice, attempt)
     if intent.status == "succeeded":
         outcomes.succeeded(invoice.id, intent, collection)
         return "paid"
     return f"payment {intent.status}"
+
+
+def _refused(invoice: Invoice, attempt: int, message: str) -> None:
+    """On the timeline, once per attempt; the invoice stays open for the team to act on."""
+    if services.add_event(invoice, "charge_refused", message, ref=f"charge-{attempt}-refused"):
+        db.session.commit()
+    _attempted(invoice, attempt)
 
 
 def _attempted(invoice: Invoice, attempt: int) -> None:

@@ -9,7 +9,7 @@ Rules (documented for accountants):
 """
 from dataclasses import dataclass
 
-from light.money import THREE_DECIMAL, MoneyError, exponent, percent_of
+from light.money import THREE_DECIMAL, MoneyError, exponent, format_amount, percent_of
 from light.numbers import read_decimal
 
 QUANTITY_SCALE = 1000  # quantities are stored in thousandths
@@ -81,13 +81,35 @@ def compute(lines) -> Totals:
     return Totals(lines=amounts, subtotal=subtotal, tax=tax, total=subtotal + tax)
 
 
+# Stripe's smallest charge per currency, in minor units (docs.stripe.com/currencies, "Minimum and
+# maximum charge amounts"). Other currencies must convert to at least USD 0.50, which depends on
+# the day's rate: Light doesn't guess, and Stripe's refusal is recorded on the invoice instead.
+STRIPE_MINIMUMS = {
+    "USD": 50, "AED": 200, "AUD": 50, "BGN": 100, "BRL": 50, "CAD": 50, "CHF": 50, "CZK": 1500,
+    "DKK": 250, "EUR": 50, "GBP": 30, "HKD": 400, "HUF": 17500, "INR": 50, "JPY": 50, "MXN": 1000,
+    "MYR": 200, "NOK": 300, "NZD": 50, "PLN": 200, "RON": 200, "SEK": 300, "SGD": 50, "THB": 1000,
+}
+STRIPE_MAXIMUM = 99_999_999  # "up to eight digits", in minor units
+
+
 def stripe_charge_problem(total: int, currency: str) -> str | None:
-    """Why Stripe can't charge this total, or None. Stripe charges three-decimal currencies
-    (KWD, BHD, …) in steps of 10 minor units (0.010) and wants something to charge."""
+    """Why Stripe can't charge this amount, or None: Stripe refuses amounts under the currency's
+    minimum or over eight digits, and charges three-decimal currencies (KWD, BHD, …) in steps
+    of 10 minor units (0.010)."""
+    code = currency.upper()
     if total <= 0:
         return "Stripe can only collect an invoice whose total is above zero."
-    if currency.upper() in THREE_DECIMAL and total % 10:
+    minimum = STRIPE_MINIMUMS.get(code)
+    if minimum is not None and total < minimum:
+        return (f"Stripe's smallest charge in {code} is {format_amount(minimum, code)}: "
+                "raise the total, or choose bank transfer.")
+    if total > STRIPE_MAXIMUM:
+        return (f"Stripe charges at most {format_amount(STRIPE_MAXIMUM, code)} at once: "
+                "split this over several invoices, or choose bank transfer.")
+    if code == "ISK" and total % 100:
+        return "Stripe charges ISK in whole krónur: adjust a price or the tax so the total has no aurar."
+    if code in THREE_DECIMAL and total % 10:
         step = "0." + "0" * (exponent(currency) - 2) + "10"
-        return (f"Stripe charges {currency.upper()} in steps of {step}: adjust a price or the tax "
+        return (f"Stripe charges {code} in steps of {step}: adjust a price or the tax "
                 "so the total ends in 0, or choose bank transfer.")
     return None

@@ -59,3 +59,19 @@ def test_stripe_cannot_charge_a_kwd_total_that_is_not_a_multiple_of_ten_fils():
 
 def test_stripe_cannot_charge_nothing():
     assert stripe_charge_problem(0, "USD") is not None
+
+
+@pytest.mark.parametrize("total, currency, says", [
+    (49, "USD", "smallest charge in USD is $0.50"), (29, "GBP", "smallest charge in GBP is £0.30"),
+    (49, "JPY", "smallest charge in JPY is ¥50"),
+    (100_000_000, "USD", "at most $999,999.99"), (1313, "KWD", "steps of 0.010"), (0, "EUR", "above zero"),
+    (150, "ISK", "whole krónur"),
+])
+def test_stripe_refuses_amounts_under_the_minimum_over_eight_digits_or_off_step(total, currency, says):
+    assert says in stripe_charge_problem(total, currency)
+
+
+@pytest.mark.parametrize("total, currency", [(50, "USD"), (30, "GBP"), (50, "JPY"), (99_999_999, "USD"),
+                                             (1310, "KWD"), (100, "ISK")])
+def test_amounts_stripe_takes_pass(total, currency):
+    assert stripe_charge_problem(total, currency) is None
