@@ -1,4 +1,5 @@
-# Two commands from a fresh clone: `make run` and `make test`.
+# Two commands from a fresh clone: `make run` and `make test`. Both install the locks
+# (requirements.txt, requirements-dev.txt), which `make lock` compiles from requirements*.in.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ PORT ?= 5000
 SANDBOX_PORT ?= 12111
 export FLASK_APP := app
 
-.PHONY: run test venv dev-venv bench clean
+.PHONY: run test unit lint sandbox lock venv dev-venv bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,24 @@ run: venv
 # SQLite and fakeredis by default; set TEST_DATABASE_URL and REDIS_URL for PostgreSQL and real Redis.
 test: dev-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast loop: pure logic on plain data, about a second.
+unit: dev-venv
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(BIN)/ruff check .
+
+# The Stripe sandbox alone (no real money), e.g. for tests or a second `make run` terminal.
+sandbox: venv
+	$(BIN)/python -m stripe_sandbox --port $(SANDBOX_PORT)
+
+# Recompile the locks after editing requirements*.in. Unchanged pins are kept; to move them,
+# `make lock LOCK_ARGS=--upgrade` (everything) or `LOCK_ARGS="--upgrade-package NAME"`.
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS)
+lock: dev-venv
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 bench: dev-venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

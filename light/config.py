@@ -38,7 +38,14 @@ class Config:
         self.LIGHT_PUBLIC_URL = (env("LIGHT_PUBLIC_URL") or "").rstrip("/") or None
         self.SMTP_URL = env("SMTP_URL") or None
         self.MAIL_FROM = env("MAIL_FROM", "Light <billing@light.localhost>")
-        # Stripe: the same settings reach real Stripe or Light's sandbox.
+        self.SYNC_INTERVAL_MINUTES = int(env("SYNC_INTERVAL_MINUTES", "15"))
+        self.CONTRACT_BILLING_INTERVAL_MINUTES = int(env("CONTRACT_BILLING_INTERVAL_MINUTES", "60"))
+        self.INVOICE_REMINDER_INTERVAL_MINUTES = int(env("INVOICE_REMINDER_INTERVAL_MINUTES", "60"))
+        self._stripe(env)
+        self._security(env)
+
+    def _stripe(self, env) -> None:
+        """Stripe: the same settings reach real Stripe or Light's sandbox."""
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
         self.STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
         self.STRIPE_CLIENT_ID = env("STRIPE_CLIENT_ID")
@@ -46,10 +53,6 @@ class Config:
         self.STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
         self.STRIPE_SANDBOX = _flag("STRIPE_SANDBOX")
         self.STRIPE_MAX_ATTEMPTS = int(env("STRIPE_MAX_ATTEMPTS", "5"))
-        self.SYNC_INTERVAL_MINUTES = int(env("SYNC_INTERVAL_MINUTES", "15"))
-        self.CONTRACT_BILLING_INTERVAL_MINUTES = int(env("CONTRACT_BILLING_INTERVAL_MINUTES", "60"))
-        self.INVOICE_REMINDER_INTERVAL_MINUTES = int(env("INVOICE_REMINDER_INTERVAL_MINUTES", "60"))
-        self._security(env)
 
     def _security(self, env) -> None:
         """Cookies, request limits and the log-in throttle."""
@@ -63,6 +66,8 @@ class Config:
         # No form of Light's comes near 1 MB; a bigger body is refused (413) before it is read.
         self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open tabs still post
+        # werkzeug's generate_password_hash method; tests pick a cheap one, production keeps scrypt.
+        self.PASSWORD_HASH_METHOD = "scrypt"
         self.LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", "300"))
         # Attempts per client address within LOGIN_LOCK_SECONDS, over all e-mails (password spraying).

@@ -81,11 +81,18 @@ def connect_new_account(store, name, *, demo=True):
     return account
 
 
-def issue_code(store, account, scope="read_only"):
+def issue_code(store, account, scope="read_only", client_id=None):
     code = f"ac_{random_token(32)}"
     store.codes[code] = {"account": account.id, "scope": scope, "created": store.now(),
-                         "used": False, "livemode": account.livemode}
+                         "used": False, "livemode": account.livemode, "client_id": client_id}
     return code
+
+
+def client_of(store, platform_id, client_id):
+    """A platform has one Connect application: the first client id it uses is its own, and
+    another one is "No such application", as Stripe answers a ca_ of someone else's."""
+    own = store.client_ids.setdefault(platform_id, client_id)
+    return own == client_id
 
 
 @bp.post("/authorize")
@@ -108,7 +115,7 @@ def decide():
         account = store.accounts.get(choice)
         if account is None or account.platform:
             return page("Authorization error", error_paragraph("Unknown account."), 400)
-    code = issue_code(store, account, form.get("scope", "read_only"))
+    code = issue_code(store, account, form.get("scope", "read_only"), form.get("client_id"))
     return redirect(_with_query(form["redirect_uri"], code=code, state=state), 302)
 
 
@@ -156,6 +163,8 @@ def token():
         if record["livemode"] != key.livemode:
             return oauth_error("invalid_grant", "Authorization code provided does not belong to "
                                "the same mode as the key used.")
+        if record.get("client_id") and not client_of(store, key.account_id, record["client_id"]):
+            return oauth_error("invalid_client", f"No such application: '{record['client_id']}'")
         record["used"] = True
         account = store.accounts[record["account"]]
         account.platforms.add(key.account_id)
@@ -191,7 +200,7 @@ def deauthorize():
     if key is None:
         return oauth_error("invalid_client", "No valid platform secret key was provided.", 401)
     client_id = request.form.get("client_id", "")
-    if not CLIENT_ID_FORM.match(client_id):
+    if not CLIENT_ID_FORM.match(client_id) or not client_of(store, key.account_id, client_id):
         return oauth_error("invalid_client", f"No such application: '{client_id}'")
     account_id = request.form.get("stripe_user_id", "")
     account = store.accounts.get(account_id)

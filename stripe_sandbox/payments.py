@@ -17,6 +17,9 @@ CARDS = {
     "4000000000009995": ("visa", "insufficient"),
     "4000002760003184": ("visa", "auth_always"),
     "4000002500003155": ("visa", "auth_unless_setup"),
+    # The sandbox's own: an issuer declining with decline_code=authentication_required, as real
+    # issuers do (Stripe has no test card for it).
+    "4000000000009887": ("visa", "decline_auth"),
 }
 TEST_METHODS = {
     "pm_card_visa": "4242424242424242", "tok_visa": "4242424242424242",
@@ -173,6 +176,8 @@ def confirm(store, account, pi, *, off_session, authenticated=False):
             emit(store, account, "payment_intent.requires_action", pi)
             return pi
         _fail(store, account, pi, pm, "authentication_required", None, charge=False)
+    if behaviour == "decline_auth":
+        _fail(store, account, pi, pm, "card_declined", "authentication_required", charge=True)
     if behaviour in ("decline", "insufficient"):
         decline_code = "insufficient_funds" if behaviour == "insufficient" else "generic_decline"
         _fail(store, account, pi, pm, "card_declined", decline_code, charge=True)

@@ -189,6 +189,7 @@ class Store:
             self.keys = {}
             self.codes = {}  # ac_ -> {"account", "scope", "created", "used", "livemode"}
             self.refresh_tokens = {}  # rt_ -> {"account", "platform", "scope", "livemode"}
+            self.client_ids = {}  # platform account id -> its Connect application's ca_
             self.global_ids = {}  # checkout session id -> account id (hosted pages have no key)
             self.faults = []
             self.delivery = {"duplicate": False, "out_of_order": False}
@@ -202,6 +203,7 @@ class Store:
         return state
 
     def __setstate__(self, state):
+        state.setdefault("client_ids", {})  # state files from before client ids were bound
         self.__dict__.update(state)
         self.lock = threading.RLock()
         self.dispatcher = None

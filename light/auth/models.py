@@ -1,5 +1,6 @@
 from datetime import datetime, timezone
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import declared_attr
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,7 +38,7 @@ class User(UserMixin, OrganizationOwned, db.Model):
     organization = db.relationship(Organization)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

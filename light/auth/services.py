@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from light.errors import InvalidInput
 from light.auth.forms import check_password_strength, clean_email, clean_name
@@ -58,13 +58,14 @@ def log_in(*, email: str, password: str, client: str | None = None) -> User | No
     return None
 
 
-_DUMMY = User(password_hash="")
+_DUMMY_HASHES: dict[str, str] = {}  # one per hash method, so a miss costs what a real check costs
 
 
 def _burn_hash(password: str | None) -> bool:
-    if not _DUMMY.password_hash:
-        _DUMMY.password_hash = generate_password_hash("not-a-real-password")
-    _DUMMY.check_password(password or "")
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    check_password_hash(_DUMMY_HASHES[method], password or "")
     return False
 
 

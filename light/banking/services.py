@@ -73,11 +73,21 @@ def disconnect(connection: StripeConnection) -> None:
         try:
             gateway.deauthorize(current_app.config.get("STRIPE_CLIENT_ID"), connection.stripe_user_id)
         except OAuthError as exc:
-            # Already disconnected on Stripe's side: the outcome the user asked for.
-            log.info("deauthorize: %s", exc.error)
+            # Stripe answers invalid_client both when the account is already disconnected (the
+            # outcome the user asked for) and when Light's client id or key is wrong: only the
+            # first may end the connection here, or Stripe would keep Light's access unseen.
+            if not _already_disconnected(exc):
+                raise DisconnectError(f"Stripe could not disconnect the account ({exc.error}: "
+                                      f"{exc.description or exc.message}). Check STRIPE_CLIENT_ID and "
+                                      "STRIPE_SECRET_KEY; the connection stays active.") from None
+            log.info("deauthorize: already disconnected at Stripe")
         except GatewayError as exc:
             raise DisconnectError(f"Stripe could not disconnect the account: {exc.message}") from None
     end_connection(connection, "disconnected")
+
+
+def _already_disconnected(exc: OAuthError) -> bool:
+    return exc.error == "invalid_client" and "not connected" in (exc.description or exc.message or "")
 
 
 def _shared_with_another_organization(connection: StripeConnection) -> bool:

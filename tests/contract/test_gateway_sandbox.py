@@ -200,6 +200,15 @@ def test_a_card_that_always_needs_authentication(stripe_sandbox, gateway, custom
     assert gateway.payment_intent(caught.value.payment_intent_id).status == "requires_payment_method"
 
 
+def test_an_issuer_decline_asking_for_authentication_is_sca_not_a_failure(stripe_sandbox, gateway, customer):
+    card = saved_card(stripe_sandbox, gateway, customer, "4000000000009887")
+    with pytest.raises(sg.AuthenticationRequired) as caught:  # card_declined + decline_code=authentication_required
+        gateway.charge_saved_payment_method(
+            customer_id=customer.id, payment_method_id=card.id, amount=2500, currency="usd",
+            metadata={}, idempotency_key="invoice-5-charge-1")
+    assert gateway.payment_intent(caught.value.payment_intent_id).last_error_code == "card_declined"
+
+
 def test_refund_all_or_part(stripe_sandbox, gateway, customer):
     card = saved_card(stripe_sandbox, gateway, customer)
     intent = gateway.charge_saved_payment_method(

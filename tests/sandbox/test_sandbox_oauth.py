@@ -169,3 +169,17 @@ def test_deauthorizing_tells_the_platforms_connect_endpoint(stripe_sandbox, sand
     assert event["type"] == "account.application.deauthorized"
     assert event["account"] == token["stripe_user_id"]
     assert event["data"]["object"]["id"] == "ca_light1234567"
+
+
+def test_a_platform_has_one_application_and_another_client_id_is_no_such_application(stripe_sandbox, sandbox_key):
+    token = stripe_sandbox.connect_account(sandbox_key, demo=False)
+    client(stripe_sandbox, sandbox_key).oauth.deauthorize(params={"stripe_user_id": token["stripe_user_id"]})
+    again = stripe_sandbox.connect_account(sandbox_key, demo=False)
+    other = stripe.StripeClient(sandbox_key, base_addresses={"api": stripe_sandbox.url, "connect": stripe_sandbox.url},
+                                client_id="ca_someoneElse123", max_network_retries=0)
+    with pytest.raises(stripe.oauth_error.InvalidClientError) as caught:
+        other.oauth.deauthorize(params={"stripe_user_id": again["stripe_user_id"]})
+    assert "No such application" in str(caught.value)
+    with pytest.raises(stripe.oauth_error.InvalidClientError) as gone:  # the application's own: not connected
+        client(stripe_sandbox, sandbox_key).oauth.deauthorize(params={"stripe_user_id": token["stripe_user_id"]})
+    assert "not connected" in str(gone.value)

@@ -138,7 +138,8 @@ class StripeGateway:
         if isinstance(exc, stripe.CardError):
             payment_intent = getattr(error, "payment_intent", None)
             pi_id = _id(_plain(payment_intent)) if payment_intent is not None else None
-            if exc.code == "authentication_required":
+            # An issuer may also decline with decline_code=authentication_required: SCA as well.
+            if "authentication_required" in (exc.code, getattr(error, "decline_code", None)):
                 return AuthenticationRequired(message, payment_intent_id=pi_id)
             return CardDeclined(message, code=exc.code,
                                 decline_code=getattr(error, "decline_code", None),
