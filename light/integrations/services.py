@@ -10,6 +10,7 @@ from light.ids import is_id
 from light.errors import InvalidInput
 from light.extensions import db
 from light.integrations.forms import clean_secret_key, clean_signing_secret, is_live, is_restricted
+from light.customers.models import Customer
 from light.integrations.models import Integration
 from light.urls import external_url
 from light.plumbing.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
@@ -20,15 +21,20 @@ log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = ("checkout.session.completed", "checkout.session.expired", "payment_intent.succeeded",
                   "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created")
 
-# What a restricted key must allow, as Stripe's key editor names it, and a harmless read that
-# proves it: reading an object that does not exist answers 404 when allowed, 403 when not.
-# (Customers (Write) is needed too; the gateway has no harmless customer read to probe it with yet.)
-PROBES = (
-    ("Customers (Write)", lambda g: g.customer("cus_light_permission_check")),
+# What a restricted key must allow, as Stripe's key editor names it, and how Light asks without
+# creating anything in the user's Stripe account: a write to an object that doesn't exist answers
+# 404 when the key may write there and 403 when not; a read of one, 404 or 403 alike. A restricted
+# key never reads GET /v1/account (always 403 for restricted keys), so none is asked for.
+READ_PROBES = (
+    ("Balance (Read)", lambda g: g.balance()),
     ("PaymentMethods (Read)", lambda g: g.payment_methods("cus_light_permission_check")),
-    ("Checkout Sessions (Write)", lambda g: g.checkout_session("cs_light_permission_check")),
-    ("PaymentIntents (Write)", lambda g: g.payment_intent("pi_light_permission_check")),
 )
+WRITE_PROBES = (
+    ("Customers (Write)", "/v1/customers/cus_light_permission_check", "customers"),
+    ("Checkout Sessions (Write)", "/v1/checkout/sessions/cs_light_permission_check/expire", "checkout_sessions"),
+    ("PaymentIntents (Write)", "/v1/payment_intents/pi_light_permission_check/confirm", "payment_intents"),
+)
+WEBHOOK_PROBE = ("Webhook Endpoints (Write)", "/v1/webhook_endpoints/we_light_permission_check", "webhook_endpoints")
 
 
 class IntegrationMissing(GatewayError):
@@ -89,8 +95,9 @@ def connect_stripe(*, organization_id: int, user_id: int | None, secret_key: str
         raise InvalidInput({"secret_key": "Stripe is already connected. Replace its key on its page instead."})
     gateway, account = _check_key(key)
     integration = Integration(organization_id=organization_id, kind="stripe", status="active",
-                              secret_key=key, account_id=account.id, account_name=account.name or account.id,
-                              livemode=is_live(key), created_by_id=user_id, webhook_mode="manual")
+                              secret_key=key, account_id=account.id if account else None,
+                              account_name=_name_of(account), livemode=is_live(key), created_by_id=user_id,
+                              webhook_mode="manual")
     db.session.add(integration)
     db.session.flush()  # the endpoint's URL and idempotency key need the id
     try:
@@ -99,7 +106,7 @@ def connect_stripe(*, organization_id: int, user_id: int | None, secret_key: str
         db.session.rollback()
         raise InvalidInput({"secret_key": _webhook_problem(exc)}) from exc
     db.session.commit()
-    log.info("organization %s connected Stripe account %s", organization_id, account.id)
+    log.info("organization %s connected Stripe account %s", organization_id, integration.account_id or "(restricted key)")
     return integration
 
 
@@ -109,13 +116,15 @@ def replace_stripe_key(*, organization_id: int, integration_id: int, secret_key:
     if problem:
         raise InvalidInput({"secret_key": problem})
     gateway, account = _check_key(key)
-    moved = account.id != integration.account_id or is_live(key) != integration.livemode
+    moved = is_live(key) != integration.livemode or not _same_account(gateway, account, integration)
     old_key, old_endpoint = integration.secret_key, integration.webhook_endpoint_id
     integration.secret_key = key
-    integration.account_name = account.name or account.id
+    integration.account_name = _name_of(account)
+    if account is not None:
+        integration.account_id = account.id
     if moved:
         # The old endpoint and its secret belong to the other account or mode.
-        integration.account_id, integration.livemode = account.id, is_live(key)
+        integration.account_id, integration.livemode = account.id if account else None, is_live(key)
         integration.webhook_endpoint_id = integration.webhook_secret = None
         integration.webhook_mode = "manual"
     try:
@@ -165,14 +174,39 @@ def _active(organization_id, integration_id) -> Integration:
     return integration
 
 
+def _name_of(account) -> str:
+    return (account.name or account.id) if account else "Stripe account (restricted key)"
+
+
+def _same_account(gateway: StripeGateway, account, integration: Integration) -> bool:
+    """Whether the new key reaches the integration's Stripe account. A secret key says which
+    account it is; a restricted key can't, so Light asks whether one of this organization's Stripe
+    customers is there. Not knowing counts as another account: the webhook is registered anew."""
+    if account is not None and integration.account_id is not None:
+        return account.id == integration.account_id
+    known = (db.session.query(Customer.stripe_customer_id)
+             .filter(Customer.organization_id == integration.organization_id,
+                     Customer.stripe_account == integration.stripe_account,
+                     Customer.stripe_customer_id.isnot(None)).first())
+    return known is not None and customer_exists(gateway, known[0])
+
+
+def customer_exists(gateway: StripeGateway, customer_id: str) -> bool:
+    try:
+        return not gateway.customer(customer_id).deleted
+    except InvalidRequest:
+        return False
+
+
 def _check_key(key: str):
+    """(gateway, account): the account is None for a restricted key, which may not read it."""
     gateway = StripeGateway.from_config(current_app.config, api_key=key)
     try:
+        if is_restricted(key):
+            _check_restricted(gateway)
+            return gateway, None
         account = _require("Account (Read)", gateway.account)
         _require("Balance (Read)", gateway.balance)
-        if is_restricted(key):
-            for label, probe in PROBES:
-                _require(label, lambda: probe(gateway), missing_is_fine=True)
     except AuthenticationFailed as exc:
         raise InvalidInput({"secret_key": "Stripe rejected this key: it is wrong or has been revoked. "
                                           "Copy it again from Stripe's Developers > API keys."}) from exc
@@ -182,6 +216,17 @@ def _check_key(key: str):
     except GatewayError as exc:
         raise InvalidInput({"secret_key": exc.message}) from exc
     return gateway, account
+
+
+def _check_restricted(gateway: StripeGateway) -> None:
+    for label, probe in READ_PROBES:
+        _require(label, lambda: probe(gateway), missing_is_fine=True)
+    writes = WRITE_PROBES + ((WEBHOOK_PROBE,) if current_app.config.get("LIGHT_PUBLIC_URL") else ())
+    missing = [label for label, path, resource in writes if not gateway.allows(path, resource)]
+    if missing:
+        raise _MissingPermission(f"This restricted key lacks {'a permission' if len(missing) == 1 else 'permissions'} "
+                                 f"Light needs: {', '.join(missing)}. Edit the key in Stripe to allow "
+                                 f"{'it' if len(missing) == 1 else 'them'}, or use the secret key.")
 
 
 class _MissingPermission(GatewayError):

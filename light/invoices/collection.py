@@ -9,7 +9,7 @@ from light.customers.models import Customer
 from light.errors import Refused
 from light.extensions import db
 from light.integrations.models import Integration
-from light.integrations.services import active_stripe_integration, gateway_for
+from light.integrations.services import active_stripe_integration, customer_exists, gateway_for
 from light.invoices.models import Invoice
 from light.plumbing.stripe_gateway import StripeGateway
 from light.workflows.services import PublishedWorkflow, published_invoice_to_cash
@@ -64,6 +64,12 @@ def ensure_stripe_customer(customer: Customer, collection: Collection) -> Custom
     replaced key, or Stripe removed and added again) keeps them."""
     integration, gateway = collection.integration, collection.gateway
     if customer.stripe_customer_id and customer.stripe_account == integration.stripe_account:
+        return customer
+    if customer.stripe_customer_id and customer_exists(gateway, customer.stripe_customer_id):
+        # Another key of the same Stripe account (a restricted key can't say which account it
+        # is): the customer and the card saved on it are still there.
+        customer.stripe_account = integration.stripe_account
+        db.session.commit()
         return customer
     created = gateway.create_customer(name=customer.name, email=customer.email,
                                       metadata={"light_customer_id": str(customer.id)},

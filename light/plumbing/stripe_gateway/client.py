@@ -20,6 +20,11 @@ from stripe import oauth_error as stripe_oauth_error
 
 log = logging.getLogger(__name__)
 
+# The one Stripe API version Light speaks: every request asks for it, and every webhook endpoint
+# Light creates delivers events in it, whatever the account's default. It is stripe-python's own
+# (tests/unit/test_stripe_version.py fails when an SDK upgrade moves it: read Stripe's changelog,
+# then move this).
+STRIPE_API_VERSION = "2026-10-28.endive"
 BACKOFF_BASE = 0.5  # seconds; doubled per attempt, capped, with full jitter
 BACKOFF_CAP = 8.0
 
@@ -75,7 +80,7 @@ class StripeGateway:
         self.sleep = sleep
         self._random = random.Random()
         self._client = stripe.StripeClient(
-            api_key, stripe_account=stripe_account,
+            api_key, stripe_account=stripe_account, stripe_version=STRIPE_API_VERSION,
             base_addresses={"api": api_base.rstrip("/"), "connect": connect_base.rstrip("/")},
             max_network_retries=0)
 
@@ -103,7 +108,7 @@ class StripeGateway:
                                       "minute.") from exc
                 self._backoff(operation, attempt, exc)
             except (stripe.APIConnectionError, stripe.APIError) as exc:
-                if attempt >= self.max_attempts:
+                if attempt >= self.max_attempts or not _worth_retrying(exc, keyed=operation.endswith(".create")):
                     raise Unreachable("Stripe could not be reached; try again later.") from exc
                 self._backoff(operation, attempt, exc)
             except stripe.StripeError as exc:
@@ -228,6 +233,17 @@ class StripeGateway:
         return to_customer(_plain(self._call("customers.create", lambda: self._client.v1.customers.create(
             params=params, options=options), resource="customers")))
 
+    def allows(self, path: str, resource: str) -> bool:
+        """Whether this key may write `resource`, asked without changing anything: a POST to an
+        object that doesn't exist answers 404 when the key may write there, 403 when not."""
+        try:
+            self._call(f"{resource}.permission", lambda: self._client.raw_request("post", path), resource=resource)
+        except PermissionDenied:
+            return False
+        except InvalidRequest:
+            return True
+        return True
+
     def customer(self, id) -> Customer:
         return to_customer(_plain(self._call("customers.retrieve", lambda: self._client.v1.customers.retrieve(id),
                                              resource="customers")))
@@ -303,7 +319,7 @@ class StripeGateway:
 
     def create_webhook_endpoint(self, *, url, events, connect=False,
                                 idempotency_key=None) -> WebhookEndpoint:
-        params: dict = {"url": url, "enabled_events": list(events)}
+        params: dict = {"url": url, "enabled_events": list(events), "api_version": STRIPE_API_VERSION}
         if connect:
             params["connect"] = True
         options = self._key(idempotency_key)  # one key for every retry of this call
@@ -338,6 +354,19 @@ class StripeGateway:
                          object=dict(body["data"]["object"]))
         except (ValueError, KeyError, TypeError) as exc:
             raise SignatureInvalid("The webhook body is not a Stripe event.") from exc
+
+
+def _worth_retrying(exc, *, keyed: bool) -> bool:
+    """Whether the same request again could answer differently. Stripe says so in
+    Stripe-Should-Retry when it can. Without it: a request that got no answer may be sent again
+    (its idempotency key makes that safe); a 5xx to a write with a key was saved under that key,
+    and for 24 h the same request only replays it."""
+    should = ((getattr(exc, "headers", None) or {}).get("Stripe-Should-Retry") or "").lower()
+    if should in ("true", "false"):
+        return should == "true"
+    if isinstance(exc, stripe.APIConnectionError):
+        return True
+    return not keyed
 
 
 def _signed_at(signature_header: str) -> int:

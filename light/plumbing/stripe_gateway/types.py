@@ -145,6 +145,7 @@ class Customer:
     id: str
     email: str | None
     name: str | None
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def to_account(d: dict) -> Account:
 
 
 def to_customer(d: dict) -> Customer:
-    return Customer(id=d["id"], email=d.get("email"), name=d.get("name"))
+    return Customer(id=d["id"], email=d.get("email"), name=d.get("name"), deleted=bool(d.get("deleted")))
 
 
 def to_payment_method(d: dict) -> PaymentMethod:
