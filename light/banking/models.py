@@ -9,13 +9,16 @@ CONNECTION_STATUSES = ("active", "revoked", "disconnected")
 
 
 class StripeConnection(OrganizationOwned, db.Model):
-    """One Stripe Account connected through Connect OAuth (read_only)."""
+    """One Stripe Account feeding Bank Reconciliation: through Connect OAuth (`method`
+    "connect": the platform's key acting on it, or its access token) or through a key the owner
+    pasted ("restricted_key": `access_token` holds that key, encrypted)."""
 
     __tablename__ = "stripe_connections"
     __table_args__ = (db.UniqueConstraint("organization_id", "stripe_user_id",
                                           name="uq_stripe_connections_org_account"),)
     id = db.Column(db.Integer, primary_key=True)
     stripe_user_id = db.Column(db.String(255), nullable=False, index=True)
+    method = db.Column(db.String(20), nullable=False, default="connect", server_default="connect")
     display_name = db.Column(db.String(200))
     livemode = db.Column(db.Boolean, nullable=False, default=False)
     scope = db.Column(db.String(40))
@@ -33,6 +36,10 @@ class StripeConnection(OrganizationOwned, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def uses_own_key(self) -> bool:
+        return self.method == "restricted_key"
 
     @property
     def name(self) -> str:

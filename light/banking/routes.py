@@ -3,9 +3,9 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from light.banking import bp, payouts, queries, services
-from light.plumbing.stripe_gateway import oauth as connect
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
+from light.plumbing.stripe_gateway import oauth as connect
 from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped
 
 STATE_KEY = "banking_oauth_state"
@@ -23,8 +23,9 @@ def _redirect_uri() -> str:
 def index():
     connections = scoped(StripeConnection).order_by(StripeConnection.id).all()
     syncs = {c.id: services.running_sync(c) for c in connections}
-    return render("banking/index.html", accounts=services.bank_accounts(current_user.organization_id),
-                  connections=connections, syncs=syncs)
+    # While a sync runs, the accounts section polls for itself alone (banking/_accounts.html).
+    return render("banking/index.html", "banking/_accounts.html",
+                  accounts=services.bank_accounts(current_user.organization_id), connections=connections, syncs=syncs)
 
 
 @bp.route("/connect")
@@ -74,11 +75,11 @@ def account(account_id):
     context = dict(bank_account=bank_account, filters=filters, rows=rows, next_cursor=next_cursor,
                    payouts=payouts.for_page(rows), categories=CATEGORIES, label=label,
                    statuses=queries.STATUSES, after=request.args.get("after"))
-    if request.args.get("after") and getattr(request, "htmx", None):
-        return render("banking/_rows.html", "banking/_rows.html", status=status, **context)
     connection = bank_account.connection
     last_run = (SyncRun.query.filter_by(connection_id=connection.id).order_by(SyncRun.id.desc()).first())
-    return render("banking/account.html", "banking/_transactions.html", status=status, connection=connection,
+    # "Show more" (an `after` cursor) swaps in the next rows; the filters swap the whole transactions section.
+    fragment = "banking/_rows.html" if request.args.get("after") else "banking/_transactions.html"
+    return render("banking/account.html", fragment, status=status, connection=connection,
                   last_run=last_run, job=services.running_sync(connection),
                   chart=queries.balance_chart(bank_account), **context)
 

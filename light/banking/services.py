@@ -68,7 +68,8 @@ def disconnect(connection: StripeConnection) -> None:
 
     Light's access to a Stripe Account is one grant however many organizations connected it, so
     Stripe is only told once the last of them lets go."""
-    if connection.status == "active" and not _shared_with_another_organization(connection):
+    if connection.status == "active" and not connection.uses_own_key \
+            and not _shared_with_another_organization(connection):
         gateway = StripeGateway.from_config(current_app.config)
         try:
             gateway.deauthorize(current_app.config.get("STRIPE_CLIENT_ID"), connection.stripe_user_id)

@@ -37,7 +37,9 @@ class SyncFailed(Refused):
 
 
 def gateway_for(connection: StripeConnection, **options) -> StripeGateway:
-    """The platform key, acting on the connected account (Stripe-Account header)."""
+    """The connection's own key, or the platform's acting on the connected account (Stripe-Account)."""
+    if connection.uses_own_key:
+        return StripeGateway.from_config(current_app.config, api_key=connection.access_token, **options)
     return StripeGateway.from_config(current_app.config, stripe_account=connection.stripe_user_id, **options)
 
 
@@ -114,7 +116,8 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
             payouts.reconcile(feed, force=trigger == "webhook")
     except AuthenticationFailed as exc:
         db.session.rollback()
-        if _platform_key_works():  # else Light's own key is at fault, not the connection
+        # A pasted key that stops working was revoked; through Connect, it may be Light's own key.
+        if connection.uses_own_key or _platform_key_works():
             end_connection(connection, "revoked")
         _finish(run, exc.message)
         return run

@@ -69,6 +69,7 @@ def test_balance_transaction_pages_cover_everything_newest_first(stripe_sandbox,
     assert [len(p) for p in pages] == [100, 100, 100, 100, 50]
     txns = [t for page in pages for t in page]
     assert len({t.id for t in txns}) == 450
+    assert gateway.balance_transaction(txns[7].id) == txns[7]
     assert [t.created for t in txns] == sorted((t.created for t in txns), reverse=True)
     assert all(isinstance(f, sg.FeeDetail) for t in txns for f in t.fee_details)
     charge = next(t for t in txns if t.type == "charge")

@@ -200,6 +200,11 @@ class StripeGateway:
                 return
             params["starting_after"] = txns[-1].id
 
+    def balance_transaction(self, id) -> BalanceTransaction:
+        return to_balance_transaction(_plain(self._call(
+            "balance_transactions.retrieve", lambda: self._client.v1.balance_transactions.retrieve(id),
+            resource="balance_transactions")))
+
     def balance_transactions_since(self, newest_known_id,
                                    page_size=100) -> Iterator[list[BalanceTransaction]]:
         """Only transactions newer than `newest_known_id`, OLDEST FIRST: each page is in
