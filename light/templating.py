@@ -1,5 +1,5 @@
 """Jinja filters and globals shared by every template."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import Flask
 
@@ -15,7 +15,7 @@ DATETIME_FORMAT = "%d %b %Y %H:%M UTC"  # 02 Dec 2026 14:05 UTC
 
 def _utc(value: datetime) -> datetime:
     """Naive datetimes are UTC already; an aware one is moved to UTC before it is written."""
-    return value.astimezone(timezone.utc) if value.tzinfo else value
+    return value.astimezone(UTC) if value.tzinfo else value
 
 
 def format_date(value: date | datetime | None) -> str:

@@ -3,6 +3,7 @@ a real SMTP server, a live server and a Playwright page on Debian's Chromium."""
 import os
 import uuid
 
+import jinja2
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -10,7 +11,8 @@ from light import create_app
 from light.plumbing.crypto import derive_key
 from light.extensions import db
 
-pytest_plugins = ["tests.fixtures.web", "tests.fixtures.mailbox", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.web", "tests.fixtures.mailbox", "tests.fixtures.browser", "tests.fixtures.invoices",
+                  "tests.fixtures.shared_app"]
 if os.path.exists(os.path.join(os.path.dirname(__file__), "fixtures", "stripe_sandbox.py")):
     pytest_plugins.append("tests.fixtures.stripe_sandbox")
 
@@ -69,6 +71,9 @@ def make_config(database_url, **overrides) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 300,
         "RQ_QUEUE": f"light-test-{uuid.uuid4().hex[:12]}",
+        # One iteration instead of scrypt: hashing twice per test was half the suite's time.
+        # Production keeps scrypt (tests/unit/test_config.py); check_password reads the method from the hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(overrides)
     return config
@@ -80,9 +85,38 @@ def app_config(database_url, redis_connection):
     return make_config(database_url, REDIS_CONNECTION=redis_connection)
 
 
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the session, shared by every test app (keyed by the template's
+    name and source checksum, so an edited template is compiled afresh)."""
+
+    def __init__(self):
+        self._buckets: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._buckets.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._buckets[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self):
+        self._buckets.clear()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+def make_app(config: dict):
+    """create_app() for a test: the app, with templates compiled once per session."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
+
 @pytest.fixture
 def app(app_config, database_url):
-    app = create_app(app_config)
+    app = make_app(app_config)
     with app.app_context():
         yield app
         db.session.remove()

@@ -64,7 +64,7 @@ def new_line():
     """htmx "Add line": one blank line row."""
     index = request.args.get("index", "")
     index = int(index) % MAX_LINES if index.isascii() and index.isdigit() and len(index) <= 6 else 0
-    return render("invoices/_line.html", row={}, index=index, errors={})
+    return render("shared/_line.html", row={}, index=index, errors={})
 
 
 @bp.route("/<int:invoice_id>")

@@ -1,16 +1,50 @@
 """Every non-public URL needs a login, and every organization-owned URL answers 404 to another
-organization. New routes are picked up from the URL map, so a forgotten guard fails here."""
+organization. New routes are picked up from the URL map, so a forgotten guard fails here.
+
+The two organizations (Org A's owner logged in on `client`) are made once for the module
+(tests/fixtures/shared_app.py); a case that writes has the database put back before the next one."""
 import importlib
 import pkgutil
 
 import pytest
 
 from light import create_app
+from light.extensions import db
 import tests.fixtures.owned as owned_pkg
+from tests.conftest import make_config
+from tests.fixtures.shared_app import SharedApp, database_state
 
 # Endpoints anyone may reach: the customer's pay page, webhooks, sign-up and log-in.
 PUBLIC_PREFIXES = ("static", "auth.signup", "auth.login", "auth.logout", "auth.accept", "home.healthz",
                    "home.index", "webhooks.", "pay.", "banking.oauth_callback")
+
+
+@pytest.fixture(scope="module")
+def shared(database_url, redis_connection):
+    with SharedApp(make_config(database_url, REDIS_CONNECTION=redis_connection), build_world) as shared:
+        yield shared
+
+
+def build_world(shared):
+    owner_b = shared.auth.create_owner(organization="Org B")
+    owner_a = shared.auth.login(shared.auth.create_owner(organization="Org A"))
+    return {"owner_a": owner_a, "owner_b": owner_b}
+
+
+@pytest.fixture
+def app(shared):
+    yield from shared.each_test()
+
+
+@pytest.fixture
+def client(app, shared):
+    """Logged in as Org A's owner."""
+    return shared.client
+
+
+@pytest.fixture
+def anonymous(app):
+    return app.test_client()
 
 
 def _owned_registry() -> dict:
@@ -38,11 +72,12 @@ PROTECTED = sorted({(r.endpoint, _sample_url(r), "GET" if "GET" in r.methods els
 
 
 @pytest.mark.parametrize("endpoint, url, method", PROTECTED, ids=[p[0] for p in PROTECTED])
-def test_every_non_public_url_requires_login(client, endpoint, url, method):
-    response = client.open(url, method=method)
-    assert response.status_code in (302, 401), f"{endpoint} answered {response.status_code}"
-    if response.status_code == 302:
-        assert "/login" in response.headers["Location"]
+def test_every_non_public_url_requires_login(anonymous, endpoint, url, method):
+    before = database_state()
+    response = anonymous.open(url, method=method)
+    assert response.status_code == 302, f"{endpoint} answered {response.status_code}"
+    assert response.headers["Location"].startswith("/login?next=")
+    assert database_state() == before
 
 
 OWNED = _owned_registry()
@@ -55,13 +90,14 @@ def test_every_organization_owned_url_is_in_the_tenancy_registry():
 
 
 @pytest.mark.parametrize("endpoint", sorted(OWNED))
-def test_another_organizations_object_answers_404(client, auth, endpoint):
-    owner_a = auth.create_owner(organization="Org A")
-    url = OWNED[endpoint](owner_a)
-    auth.login(owner_a)
+def test_another_organizations_object_answers_404(client, auth, shared, endpoint):
+    url = OWNED[endpoint](shared.world["owner_a"])
+    db.session.remove()
     assert client.get(url).status_code == 200, "the owner's own object must be reachable"
-    auth.login(auth.create_owner(organization="Org B"))
+    auth.login(shared.world["owner_b"])
+    before = database_state()
     assert client.get(url).status_code == 404
+    assert database_state() == before
 
 
 INT_ID_RULES = sorted({r.endpoint: r for r in _rules() if "GET" in r.methods and r.arguments and all(
@@ -69,8 +105,7 @@ INT_ID_RULES = sorted({r.endpoint: r for r in _rules() if "GET" in r.methods and
 
 
 @pytest.mark.parametrize("endpoint, rule", INT_ID_RULES, ids=[e for e, _ in INT_ID_RULES])
-def test_an_id_beyond_the_databases_range_answers_404_not_500(client, auth, endpoint, rule):
-    auth.login()
+def test_an_id_beyond_the_databases_range_answers_404_not_500(client, endpoint, rule):
     url = rule.build({arg: 99999999999999999999 for arg in rule.arguments})[1]
     assert client.get(url).status_code == 404
 
@@ -81,9 +116,8 @@ STRING_ARG_RULES = sorted({r.endpoint: r for r in create_app({"SQLALCHEMY_DATABA
 
 
 @pytest.mark.parametrize("endpoint, rule", STRING_ARG_RULES, ids=[e for e, _ in STRING_ARG_RULES])
-def test_a_nul_byte_in_a_url_answers_400_not_500(client, auth, endpoint, rule):
+def test_a_nul_byte_in_a_url_answers_400_not_500(client, endpoint, rule):
     # PostgreSQL refuses NUL in a query, so it must never reach one (SQLite would let it through).
-    auth.login()
     url = rule.build({arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "a\x00b"
                       for arg in rule.arguments})[1]
     assert client.get(url).status_code == 400

@@ -44,7 +44,7 @@ def test_the_view_lists_newest_first_with_all_columns_and_the_last_sync(client, 
     assert ids(html)[:3] == ["txn_0129", "txn_0128", "txn_0127"] and len(ids(html)) == 50
     for column in ("Date", "Description", "Type", "Gross", "Fee", "Net", "Status", "Match"):
         assert f">{column}</th>" in html
-    assert "Unmatched" in html and "Other" in html and "Last synced 2026-11-01 09:30 UTC" in html
+    assert "Unmatched" in html and "Other" in html and "Last synced 01 Nov 2026 09:30 UTC" in html
     assert "$1,234.56" in html and "<svg" in html and "<polyline" in html
 
 

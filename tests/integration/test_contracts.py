@@ -10,8 +10,12 @@ from light.contracts.models import Contract
 from light.extensions import db
 from light.invoices.models import Invoice
 from light.plumbing.jobs import clock
-from tests.integration.test_invoices_support import (app_config, checkout, invoice_form, reload,  # noqa: F401
-                                                     stripe_org)
+from tests.fixtures.invoices import checkout, invoice_form, on_the_sandbox, reload
+
+
+@pytest.fixture
+def app_config(app_config, stripe_sandbox):
+    return on_the_sandbox(app_config, stripe_sandbox)
 
 
 def contract_form(**kwargs):
@@ -104,12 +108,6 @@ def test_a_cancelled_contract_bills_no_more_periods(client, auth):
     with freeze_time("2025-03-01 09:00"):
         jobs.bill_due_contracts()
     assert len(periods_billed(contract.id)) <= 1
-
-
-@pytest.fixture
-def org(app, client, auth, stripe_sandbox, sandbox_key, smtp_server):
-    app.config["SMTP_URL"] = smtp_server.url
-    return stripe_org(client, auth, stripe_sandbox, sandbox_key)
 
 
 def test_a_stripe_contract_sends_the_pay_link_first_then_charges_the_saved_card_each_period(

@@ -3,7 +3,7 @@ import pytest
 
 from light.customers.models import Customer
 from light.extensions import db
-from tests.integration.test_invoices_support import create_invoice
+from tests.fixtures.invoices import create_invoice
 
 
 @pytest.fixture

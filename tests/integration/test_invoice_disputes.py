@@ -1,6 +1,12 @@
 """A customer disputing a paid invoice with their bank: the invoice shows it and the owners hear."""
-from tests.integration.test_invoices_stripe import org, paid_once_through_checkout  # noqa: F401
-from tests.integration.test_invoices_support import app_config, reload  # noqa: F401
+import pytest
+
+from tests.fixtures.invoices import on_the_sandbox, paid_once_through_checkout, reload
+
+
+@pytest.fixture
+def app_config(app_config, stripe_sandbox):
+    return on_the_sandbox(app_config, stripe_sandbox)
 
 
 def test_a_dispute_shows_on_the_invoice_and_the_owners_are_told_once(client, org, stripe_sandbox, run_jobs,

@@ -3,11 +3,17 @@ database sessions. One number, one Stripe customer, one charge, one e-mail."""
 import threading
 from datetime import timedelta
 
+import pytest
+
 from light.utc import utcnow
-from tests.integration.test_invoices_stripe import org  # noqa: F401 - the fixture
-from tests.integration.test_invoices_support import app_config, create_invoice, reload  # noqa: F401
+from tests.fixtures.invoices import create_invoice, on_the_sandbox, paid_once_through_checkout, reload
 
 TODAY = utcnow().date()
+
+
+@pytest.fixture
+def app_config(app_config, stripe_sandbox):
+    return on_the_sandbox(app_config, stripe_sandbox)
 
 
 def click_twice_at_once(app, url, cookie_jar_client):
@@ -42,8 +48,6 @@ def test_two_simultaneous_issue_clicks_number_once_and_write_to_stripe_once(app,
 
 
 def test_two_simultaneous_issue_clicks_charge_a_saved_card_once(app, client, org, stripe_sandbox, run_jobs):
-    from tests.integration.test_invoices_stripe import paid_once_through_checkout
-
     first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
     second = create_invoice(client, customer_id=first.customer_id, issue=str(TODAY), due=str(TODAY),
                             lines=(("Support", "1", "99.00", "0"),))

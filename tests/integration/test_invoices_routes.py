@@ -8,7 +8,7 @@ from light.errors import Refused
 from light.extensions import db
 from light.invoices import services
 from light.invoices.models import Invoice, InvoiceCounter
-from tests.integration.test_invoices_support import create_invoice, invoice_form, reload
+from tests.fixtures.invoices import create_invoice, invoice_form, reload
 
 
 @pytest.fixture

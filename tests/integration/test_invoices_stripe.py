@@ -9,16 +9,15 @@ from light.utc import utcnow
 from light.customers.models import Customer
 from light.extensions import db
 from light.invoices.models import InvoiceEvent
-from tests.integration.test_invoices_support import (app_config, checkout, create_invoice, invoice_form,  # noqa: F401
-                                                     issue, pay_link_in, path_of, reload, stripe_org)
+from tests.fixtures.invoices import (checkout, create_invoice, invoice_form, issue, on_the_sandbox,
+                                     paid_once_through_checkout, pay_link_in, path_of, reload)
 
 TODAY = utcnow().date()
 
 
 @pytest.fixture
-def org(app, client, auth, stripe_sandbox, sandbox_key, smtp_server):
-    app.config["SMTP_URL"] = smtp_server.url
-    return stripe_org(client, auth, stripe_sandbox, sandbox_key)
+def app_config(app_config, stripe_sandbox):
+    return on_the_sandbox(app_config, stripe_sandbox)
 
 
 def kinds(invoice):
@@ -65,17 +64,6 @@ def test_first_invoice_is_paid_through_checkout_and_the_second_is_charged_to_the
     assert [m["Subject"].split(" ")[0] for m in new_mail] == ["Receipt"]
     assert "Visa ending 4242" in smtp_server.text(new_mail[0])
     assert "charge_attempt" in kinds(second) and "sent" not in kinds(second)
-
-
-def paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, card, **invoice):
-    """Issue an invoice to a new customer, who pays it on the hosted page with `card`."""
-    first = issue(client, run_jobs, create_invoice(client, issue=str(TODAY), due=str(TODAY + timedelta(days=14)),
-                                                   **invoice))
-    stripe_sandbox.pay_checkout(checkout(client, first), card=card)
-    org.relay.deliver(run_jobs)
-    first = reload(first)
-    assert first.status == "paid"
-    return first
 
 
 def second_invoice(client, run_jobs, customer_id, **kwargs):

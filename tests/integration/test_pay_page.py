@@ -3,7 +3,7 @@ import pytest
 
 from light.extensions import db
 from light.invoices.models import InvoiceEvent
-from tests.integration.test_invoices_support import create_invoice, reload
+from tests.fixtures.invoices import create_invoice, reload
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 never a 500; always a 4xx with the message beside the field, and nothing written.
 
 Each case names the form, what is changed in an otherwise valid post, and the field whose message
-must appear. "Nothing written" compares every row of every payment table before and after."""
+must appear. "Nothing written" compares every row of every table before and after.
+
+The world (two organizations, one logged in) is built once for the module (tests/fixtures/shared_app.py);
+a case that writes anything has the database put back before the next one."""
 import re
 from datetime import date
 
@@ -18,6 +21,8 @@ from light.invoices.models import Invoice, InvoiceEvent, InvoiceLine
 from light.plumbing.webhooks.models import StripeEvent
 from light.workflows import services as workflows
 from light.workflows.models import WorkflowVersion
+from tests.conftest import make_config
+from tests.fixtures.shared_app import SharedApp, database_state
 
 LONG = "x" * 10_000
 HUGE = "9" * 30  # beyond a 64-bit BigInteger in any currency's minor units
@@ -25,19 +30,40 @@ UNICODE = "名前💸"
 MISSING = object()
 OTHER = object()  # replaced by the id of another organization's record
 
-TABLES = (Customer, Invoice, InvoiceLine, InvoiceEvent, Contract, ContractLine, Integration, WorkflowVersion,
-          StripeEvent)
+PAYMENT_TABLES = (Customer, Invoice, InvoiceLine, InvoiceEvent, Contract, ContractLine, Integration,
+                  WorkflowVersion, StripeEvent)
 
 
 def snapshot():
+    """Every row of every table (the payment tables above among them)."""
     db.session.expire_all()
-    return {model.__tablename__: sorted(tuple(repr(getattr(row, c.key)) for c in model.__mapper__.column_attrs)
-                                        for row in db.session.query(model))
-            for model in TABLES}
+    state = database_state()
+    assert all(state[model.__tablename__] for model in PAYMENT_TABLES if model is not StripeEvent)
+    return state
+
+
+@pytest.fixture(scope="module")
+def shared(database_url, redis_connection):
+    with SharedApp(make_config(database_url, REDIS_CONNECTION=redis_connection), build_world) as shared:
+        yield shared
 
 
 @pytest.fixture
-def world(app, client, auth):
+def app(shared):
+    yield from shared.each_test()
+
+
+@pytest.fixture
+def client(app, shared):
+    return shared.client
+
+
+@pytest.fixture
+def world(app, shared):
+    return shared.world
+
+
+def build_world(shared):
     """An organization whose Stripe gate is open (an active integration and a published workflow,
     without calling Stripe), with a customer, a draft and an issued invoice; and another
     organization with a customer, an invoice and a contract of its own."""
@@ -51,7 +77,7 @@ def world(app, client, auth):
                               lines=[ContractLine(description="Plan", quantity_milli=1000, unit_price=100)])
     db.session.add(their_contract)
 
-    person = auth.login(auth.create_owner(organization="Acme Ltd"))
+    person = shared.auth.login(shared.auth.create_owner(organization="Acme Ltd"))
     integration = Integration(organization_id=person.organization_id, kind="stripe", status="active",
                               secret_key="sk_test_badinput000000000000", account_id="acct_bad", account_name="Acme",
                               webhook_mode="manual", webhook_secret="whsec_badInputSecret0000")
