@@ -136,7 +136,8 @@ def main():
 
         started = time.perf_counter()
         connection = db.session.get(StripeConnection, ids[0])
-        payouts.reconcile(sync.Feed(connection, sync.gateway_for(connection), sync.SyncRun(fetched_count=0, created_count=0, updated_count=0)), force=True)
+        run = sync.SyncRun(fetched_count=0, created_count=0, updated_count=0)
+        payouts.reconcile(sync.Feed(connection, sync.gateway_for(connection), run), force=True)
         print(f"  payout breakdowns after it (separate phase): {time.perf_counter() - started:.2f}s")
 
         _, _, peak_small = backfill(ids[1], traced=True)
@@ -199,7 +200,8 @@ def latency(database, account_id, requests_count):
                LIGHT_ENCRYPTION_KEY=derive_key("bench"), LIGHT_ENV="bench", LIGHT_EMBEDDED_CLOCK="0")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
                                 "light:create_app()"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                               stderr=subprocess.DEVNULL,
+                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz")

@@ -59,7 +59,7 @@ def main():
 
     tracemalloc.start()
     traced = 0
-    for txn in client.v1.balance_transactions.list(
+    for _txn in client.v1.balance_transactions.list(
             params={"limit": args.page_size}).auto_paging_iter():
         traced += 1
         if traced >= args.trace_n:

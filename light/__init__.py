@@ -69,8 +69,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from light import (auth, banking, contracts, customers, home, integrations, invoices, pay, settings,
-                       workflows)
+    from light import auth, banking, contracts, customers, home, integrations, invoices, pay, settings, workflows
     from light.auth import routes as _auth  # noqa: F401 - each area's routes attach to its bp
     from light.banking import key_routes as _banking_keys  # noqa: F401
     from light.banking import routes as _banking  # noqa: F401

@@ -41,8 +41,9 @@ def _why(raw: str, example: str) -> str:
         return f"Use a point for decimals: enter {whole}.{part} (or {whole}{part} if you meant that)."
     if GROUPED.fullmatch(raw):
         whole, _, part = raw.partition(",")
+        maybe_decimal = "." not in raw and raw.count(",") == 1
         return (f"Leave out the comma: enter {raw.replace(',', '')}"
-                f"{f' (or {whole}.{part} if the comma was a decimal point)' if '.' not in raw and raw.count(',') == 1 else ''}.")
+                f"{f' (or {whole}.{part} if the comma was a decimal point)' if maybe_decimal else ''}.")
     digits = re.match(r"-?(\d*)", raw).group(1)
     if len(digits) > 15:
         return "That number is too large."

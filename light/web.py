@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user, login_required
 
-from light.ids import is_id
 from light.extensions import db
+from light.ids import is_id
 
 
 def refuse_nul_bytes():

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from light import create_app
-from light.plumbing.crypto import derive_key
 from light.extensions import db
+from light.plumbing.crypto import derive_key
 
 pytest_plugins = ["tests.fixtures.web", "tests.fixtures.mailbox", "tests.fixtures.browser", "tests.fixtures.invoices",
                   "tests.fixtures.shared_app"]

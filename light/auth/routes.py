@@ -1,9 +1,9 @@
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from light.errors import InvalidInput
 from light.auth import bp, notify, services
 from light.auth.models import Invitation, User
+from light.errors import InvalidInput
 from light.web import owner_required, redirect_to, render, safe_next, scoped
 
 

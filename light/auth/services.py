@@ -3,16 +3,15 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from light.errors import InvalidInput
-from light.auth.forms import check_password_strength, clean_email, clean_name
 from light.auth import throttle
+from light.auth.forms import check_password_strength, clean_email, clean_name
 from light.auth.models import Invitation, Organization, User
 from light.auth.throttle import TooManyAttempts  # noqa: F401 - what log_in raises
-from light.utc import utcnow
+from light.errors import InvalidInput
 from light.extensions import db
+from light.utc import utcnow
 
 INVITATION_DAYS = 7
 

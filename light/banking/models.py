@@ -1,9 +1,9 @@
 """The bank feed's tables: Stripe connections, the bank accounts they show up as, their
 transactions and payouts, and a record of every sync."""
 from light.auth.models import OrganizationOwned
-from light.utc import utcnow
-from light.plumbing.crypto import EncryptedText
 from light.extensions import db
+from light.plumbing.crypto import EncryptedText
+from light.utc import utcnow
 
 CONNECTION_STATUSES = ("active", "revoked", "disconnected")
 

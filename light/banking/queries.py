@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 
-from light.ids import MAX_ID, is_id  # noqa: F401 - MAX_ID for the routes' converters
-from light.utc import utcnow
 from light.banking.categories import CATEGORIES
 from light.banking.chart import balance_series, chart_points
 from light.banking.models import BankAccount, BankTransaction
 from light.extensions import db
+from light.ids import MAX_ID, is_id  # noqa: F401 - MAX_ID for the routes' converters
+from light.utc import utcnow
 
 PAGE_SIZE = 50
 STATUSES = ("available", "pending")

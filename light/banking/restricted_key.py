@@ -15,8 +15,15 @@ from light.errors import InvalidInput
 from light.extensions import db
 from light.integrations.forms import clean_secret_key, is_live, is_restricted
 from light.plumbing.crypto import mask_secret
-from light.plumbing.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
-                                           RateLimited, StripeGateway, Unreachable)
+from light.plumbing.stripe_gateway import (
+    AuthenticationFailed,
+    GatewayError,
+    InvalidRequest,
+    PermissionDenied,
+    RateLimited,
+    StripeGateway,
+    Unreachable,
+)
 from light.utc import utcnow
 
 METHOD = "restricted_key"
@@ -54,7 +61,7 @@ def _check(gateway: StripeGateway, key: str) -> tuple[str | None, str | None]:
     """(account id, name) where the key may say (a full secret key), else (None, None)."""
     try:
         for label, read in NEEDS:
-            _require(label, lambda: read(gateway))
+            _require(label, lambda read=read: read(gateway))
         if is_restricted(key):
             return None, None
         account = gateway.account()

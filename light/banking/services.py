@@ -1,19 +1,18 @@
 """Bank feed use cases: connect, sync, disconnect. Plain values in, commit, domain errors out."""
 import logging
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app
 
-from light.errors import Refused
-from light.utc import utcnow
 from light.banking import sync
-from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection
+from light.errors import Refused
 from light.extensions import db
 from light.plumbing.jobs.models import Job
 from light.plumbing.jobs.queue import active_job, enqueue
-from light.plumbing.stripe_gateway import GatewayError, OAuthError, StripeGateway
+from light.plumbing.stripe_gateway import ConnectToken, GatewayError, OAuthError, StripeGateway
+from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 CONNECT_EVENTS = ("balance.available", "payout.created", "payout.updated", "payout.paid", "payout.failed",
@@ -105,7 +104,7 @@ def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -
     revoked = []
     for connection in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active",
                                                        livemode=livemode).all():
-        authorized = int(connection.connected_at.replace(tzinfo=timezone.utc).timestamp())
+        authorized = int(connection.connected_at.replace(tzinfo=UTC).timestamp())
         if event_created >= authorized:
             end_connection(connection, "revoked")
             revoked.append(connection.id)

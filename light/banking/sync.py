@@ -9,23 +9,23 @@ When nothing is new, a sync costs one API call: pending transactions are re-read
 `available_on` has passed, and payouts are checked only once they are due to arrive.
 """
 import logging
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from light.errors import Refused
-from light.utc import from_unix as when
-from light.utc import utcnow
 from light.banking import payouts
 from light.banking.categories import category_for
-from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
 from light.banking.connections import end_connection
+from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
+from light.errors import Refused
 from light.extensions import db
 from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
+from light.utc import from_unix as when
+from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
@@ -183,7 +183,7 @@ def _refresh_matured(feed: Feed) -> bool:
         BankTransaction.status == "pending", BankTransaction.available_on <= utcnow()).scalar()
     if oldest is None:
         return False
-    since = int(oldest.replace(tzinfo=timezone.utc).timestamp())
+    since = int(oldest.replace(tzinfo=UTC).timestamp())
     for page in feed.gateway.balance_transaction_pages(created_gte=since):
         feed.store_page(page)
         db.session.commit()

@@ -5,17 +5,17 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from light.utc import utcnow
 from light.contracts import periods
 from light.contracts.models import Contract
-from light.extensions import db
 from light.errors import Refused
+from light.extensions import db
 from light.invoices import charging, services
 from light.invoices.collection import CannotCollect
 from light.invoices.models import Invoice, InvoiceLine
 from light.invoices.totals import Line, compute
 from light.plumbing.jobs.queue import enqueue
 from light.plumbing.stripe_gateway import GatewayError
+from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,10 @@ def _issue(invoice: Invoice) -> bool:
         return False
 
 
+def _period_line(description: str, period: periods.Period) -> str:
+    return f"{description} ({period.start:%d %b %Y} – {period.end:%d %b %Y})"[:300]
+
+
 def _draft_for(contract: Contract, period: periods.Period) -> Invoice | None:
     lines = [Line(line.quantity_milli, line.unit_price, line.tax_rate) for line in contract.lines]
     totals = compute(lines)
@@ -86,11 +90,10 @@ def _draft_for(contract: Contract, period: periods.Period) -> Invoice | None:
                       due_date=period.start + timedelta(days=contract.days_until_due),
                       payment_method=contract.payment_method, pay_token=services.new_token(),
                       subtotal=totals.subtotal, tax_total=totals.tax, total=totals.total,
-                      lines=[InvoiceLine(position=i, description=f"{line.description} "
-                                                                 f"({period.start:%d %b %Y} – {period.end:%d %b %Y})"[:300],
+                      lines=[InvoiceLine(position=i, description=_period_line(line.description, period),
                                          quantity_milli=line.quantity_milli, unit_price=line.unit_price,
                                          tax_rate=line.tax_rate, net=amounts.net, tax=amounts.tax)
-                             for i, (line, amounts) in enumerate(zip(contract.lines, totals.lines))])
+                             for i, (line, amounts) in enumerate(zip(contract.lines, totals.lines, strict=True))])
     db.session.add(invoice)
     try:
         db.session.commit()

@@ -1,8 +1,8 @@
 from light.auth.models import OrganizationOwned
-from light.utc import utcnow
 from light.contracts.periods import FREQUENCY_LABELS
 from light.extensions import db
 from light.invoices.models import PAYMENT_METHODS
+from light.utc import utcnow
 
 STATUSES = ("active", "ended", "cancelled")
 

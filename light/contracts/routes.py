@@ -2,14 +2,14 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.errors import InvalidInput, Refused
-from light.utc import utcnow
 from light.contracts import bp, jobs, periods, services  # noqa: F401 - jobs registers the clock task
 from light.contracts.models import Contract
 from light.customers.services import customers_of
+from light.errors import InvalidInput, Refused
 from light.invoices.forms import line_rows
 from light.invoices.models import Invoice
 from light.money import CURRENCIES
+from light.utc import utcnow
 from light.web import get_scoped_or_404, redirect_to, render, scoped
 from light.workflows.services import stripe_gate
 

@@ -1,14 +1,14 @@
 """Contracts: plain values in, commit, domain errors out. Billing each period happens in jobs.py."""
 from datetime import timedelta
 
-from light.errors import InvalidInput, Refused
-from light.utc import utcnow
 from light.contracts.models import Contract, ContractLine
 from light.contracts.periods import MONTHS
+from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.invoices.forms import clean_currency, clean_lines, clean_payment_method, line_rows, parse_date
 from light.invoices.services import resolve_customer
 from light.invoices.totals import compute, stripe_charge_problem
+from light.utc import utcnow
 from light.workflows.services import stripe_gate
 
 MAX_DAYS_UNTIL_DUE = 365

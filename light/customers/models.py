@@ -1,6 +1,6 @@
 from light.auth.models import OrganizationOwned
-from light.utc import utcnow
 from light.extensions import db
+from light.utc import utcnow
 
 
 class Customer(OrganizationOwned, db.Model):

@@ -2,10 +2,10 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.errors import InvalidInput
-from light.customers import bp, services
 from light.contracts.models import Contract
+from light.customers import bp, services
 from light.customers.models import Customer
+from light.errors import InvalidInput
 from light.invoices.models import Invoice
 from light.money import CURRENCIES
 from light.web import get_scoped_or_404, redirect_to, render

@@ -1,7 +1,7 @@
 """Customers: plain values in, commit, domain errors out."""
-from light.errors import InvalidInput
 from light.customers.forms import clean_customer
 from light.customers.models import Customer
+from light.errors import InvalidInput
 from light.extensions import db
 
 

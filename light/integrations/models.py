@@ -1,9 +1,9 @@
 import hashlib
 
 from light.auth.models import OrganizationOwned, User
-from light.utc import utcnow
-from light.plumbing.crypto import EncryptedText
 from light.extensions import db
+from light.plumbing.crypto import EncryptedText
+from light.utc import utcnow
 
 KINDS = ("stripe", "salesforce")
 STATUSES = ("active", "removed")

@@ -6,15 +6,22 @@ import logging
 
 from flask import current_app
 
-from light.ids import is_id
+from light.customers.models import Customer
 from light.errors import InvalidInput
 from light.extensions import db
+from light.ids import is_id
 from light.integrations.forms import clean_secret_key, clean_signing_secret, is_live, is_restricted
-from light.customers.models import Customer
 from light.integrations.models import Integration
+from light.plumbing.stripe_gateway import (
+    AuthenticationFailed,
+    GatewayError,
+    InvalidRequest,
+    PermissionDenied,
+    RateLimited,
+    StripeGateway,
+    Unreachable,
+)
 from light.urls import external_url
-from light.plumbing.stripe_gateway import (AuthenticationFailed, GatewayError, InvalidRequest, PermissionDenied,
-                                  RateLimited, StripeGateway, Unreachable)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +113,8 @@ def connect_stripe(*, organization_id: int, user_id: int | None, secret_key: str
         db.session.rollback()
         raise InvalidInput({"secret_key": _webhook_problem(exc)}) from exc
     db.session.commit()
-    log.info("organization %s connected Stripe account %s", organization_id, integration.account_id or "(restricted key)")
+    log.info("organization %s connected Stripe account %s", organization_id,
+             integration.account_id or "(restricted key)")
     return integration
 
 
@@ -220,7 +228,7 @@ def _check_key(key: str):
 
 def _check_restricted(gateway: StripeGateway) -> None:
     for label, probe in READ_PROBES:
-        _require(label, lambda: probe(gateway), missing_is_fine=True)
+        _require(label, lambda probe=probe: probe(gateway), missing_is_fine=True)
     writes = WRITE_PROBES + ((WEBHOOK_PROBE,) if current_app.config.get("LIGHT_PUBLIC_URL") else ())
     missing = [label for label, path, resource in writes if not gateway.allows(path, resource)]
     if missing:

@@ -9,12 +9,20 @@ from light.customers.models import Customer
 from light.errors import Refused
 from light.extensions import db
 from light.invoices import notify, outcomes, services
-from light.invoices.collection import (AUTO_CHARGEABLE, MANUALLY_CHARGEABLE, PAYABLE, CannotCollect, Collection,
-                                       Collections, ensure_stripe_customer, stripe_metadata)
+from light.invoices.collection import (
+    AUTO_CHARGEABLE,
+    MANUALLY_CHARGEABLE,
+    PAYABLE,
+    CannotCollect,
+    Collection,
+    Collections,
+    ensure_stripe_customer,
+    stripe_metadata,
+)
 from light.invoices.models import Invoice
+from light.invoices.totals import stripe_charge_problem
 from light.money import format_amount
 from light.plumbing.jobs.queue import enqueue
-from light.invoices.totals import stripe_charge_problem
 from light.plumbing.stripe_gateway import AuthenticationRequired, CardDeclined, GatewayError, InvalidRequest
 from light.workflows.steps import AUTO_CHARGE, SEND_PAYMENT_LINK
 

@@ -1,6 +1,6 @@
 from light.auth.models import OrganizationOwned
-from light.utc import utcnow
 from light.extensions import db
+from light.utc import utcnow
 
 STATUS_LABELS = {
     "draft": "Draft", "issued": "Issued", "paid": "Paid", "partially_paid": "Partially paid",

@@ -1,10 +1,10 @@
 """The e-mails about invoices (through light.plumbing.mail, so they are also kept in the Outbox)."""
 from light.auth.models import Organization, User
 from light.extensions import db
-from light.plumbing import mail
-from light.urls import external_url
 from light.invoices.models import Invoice
 from light.money import format_amount
+from light.plumbing import mail
+from light.urls import external_url
 
 
 def pay_url(invoice: Invoice) -> str:

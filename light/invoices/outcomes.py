@@ -1,9 +1,9 @@
 """What a payment attempt came to, recorded once whether the charge job, the customer's return
 from Checkout or a webhook (duplicated, out of order) reports it first."""
 from light.customers import services as customers
-from light.ids import parse_id
 from light.customers.models import Customer
 from light.extensions import db
+from light.ids import parse_id
 from light.invoices import notify, services
 from light.invoices.collection import AUTO_CHARGEABLE, Collection
 from light.invoices.models import Invoice

@@ -4,14 +4,14 @@ from datetime import timedelta
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.errors import InvalidInput, Refused
-from light.utc import utcnow
 from light.customers.services import customers_of
+from light.errors import InvalidInput, Refused
 from light.invoices import bp, charging, services
 from light.invoices.forms import MAX_LINES, line_rows, rows_from_lines
 from light.invoices.models import STATUS_LABELS, Invoice
-from light.plumbing.jobs.queue import active_job
 from light.money import CURRENCIES, MoneyError, parse_amount
+from light.plumbing.jobs.queue import active_job
+from light.utc import utcnow
 from light.web import get_scoped_or_404, redirect_to, render, scoped
 from light.workflows import services as workflows
 

@@ -1,20 +1,21 @@
 """Sales invoices: plain values in, commit, domain errors out. Stripe collection lives in
-charging.py, checkout.py and outcomes.py, and the e-mails in notify.py; this module drafts, numbers, issues and settles."""
+charging.py, checkout.py and outcomes.py, and the e-mails in notify.py; this module drafts,
+numbers, issues and settles."""
 import secrets
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from light.errors import InvalidInput, Refused
-from light.utc import utcnow
 from light.customers import services as customers
 from light.customers.models import Customer
+from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
 from light.invoices.forms import LineInput, clean_invoice
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount
+from light.utc import utcnow
 from light.workflows.services import stripe_gate
 
 
@@ -45,7 +46,7 @@ def _apply(invoice: Invoice, values: dict, lines: list[LineInput]) -> None:
     invoice.lines = [InvoiceLine(position=i, description=line.description, quantity_milli=line.quantity_milli,
                                  unit_price=line.unit_price, tax_rate=line.tax_rate, net=amounts.net,
                                  tax=amounts.tax)
-                     for i, (line, amounts) in enumerate(zip(lines, totals.lines))]
+                     for i, (line, amounts) in enumerate(zip(lines, totals.lines, strict=True))]
     invoice.subtotal, invoice.tax_total, invoice.total = totals.subtotal, totals.tax, totals.total
 
 

@@ -1,5 +1,6 @@
-"""Payment events from each organization's Stripe integration (routed by light/stripe_events.py). Deliveries come duplicated and
-out of order: handlers re-read the object from Stripe and record each outcome once."""
+"""Payment events from each organization's Stripe integration (routed by light/stripe_events.py).
+Deliveries come duplicated and out of order: handlers re-read the object from Stripe and record
+each outcome once."""
 from light.extensions import db
 from light.invoices import notify, outcomes, services
 from light.invoices.collection import Collection

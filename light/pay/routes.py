@@ -2,13 +2,13 @@
 unknown token is a plain 404 and nothing else of the organization is reachable from here."""
 from flask import abort, redirect, request
 
-from light.utc import utcnow
 from light.extensions import db
 from light.invoices import checkout as stripe_checkout
 from light.invoices import services
 from light.invoices.collection import PAYABLE, CannotCollect
 from light.invoices.models import Invoice
 from light.pay import bp
+from light.utc import utcnow
 from light.web import render
 
 

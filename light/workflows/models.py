@@ -1,6 +1,6 @@
 from light.auth.models import OrganizationOwned, User
-from light.utc import utcnow
 from light.extensions import db
+from light.utc import utcnow
 
 INVOICE_TO_CASH = "invoice_to_cash"
 

@@ -3,9 +3,9 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from light.errors import InvalidInput, Refused
+from light.web import owner_required, redirect_to, render
 from light.workflows import bp, services
 from light.workflows.steps import DEFINITIONS, Problem, Step, default_steps
-from light.web import owner_required, redirect_to, render
 
 
 @bp.route("/")

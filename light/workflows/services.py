@@ -9,15 +9,23 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from light.ids import is_id
 from light.errors import InvalidInput, Refused
-from light.utc import utcnow
 from light.extensions import db
+from light.ids import is_id
 from light.integrations.services import active_stripe_integration
+from light.utc import utcnow
 from light.workflows import steps as rules
 from light.workflows.models import INVOICE_TO_CASH, WorkflowVersion
-from light.workflows.steps import (AUTO_CHARGE, MARK_PAID_AND_RECEIPT, NOTIFY_ON_FAILURE,  # noqa: F401
-                                   REMINDERS, SEND_PAYMENT_LINK, STEP_KEYS, Problem, Step)
+from light.workflows.steps import (  # noqa: F401
+    AUTO_CHARGE,
+    MARK_PAID_AND_RECEIPT,
+    NOTIFY_ON_FAILURE,
+    REMINDERS,
+    SEND_PAYMENT_LINK,
+    STEP_KEYS,
+    Problem,
+    Step,
+)
 
 
 @dataclass(frozen=True)

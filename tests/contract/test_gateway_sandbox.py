@@ -284,7 +284,7 @@ def test_429s_are_retried_with_growing_jittered_backoff(stripe_sandbox, gateway)
     assert gateway.account().id
     delays = gateway.sleep.calls
     assert len(delays) == 3
-    assert all(0 <= d <= cap for d, cap in zip(delays, (0.5, 1.0, 2.0)))
+    assert all(0 <= d <= cap for d, cap in zip(delays, (0.5, 1.0, 2.0), strict=True))
 
 
 def test_5xx_on_a_read_are_retried(stripe_sandbox, gateway):

@@ -8,9 +8,9 @@ import pkgutil
 
 import pytest
 
+import tests.fixtures.owned as owned_pkg
 from light import create_app
 from light.extensions import db
-import tests.fixtures.owned as owned_pkg
 from tests.conftest import make_config
 from tests.fixtures.shared_app import SharedApp, database_state
 

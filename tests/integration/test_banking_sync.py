@@ -4,12 +4,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from light.banking import services, sync
-from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
 from light.plumbing.jobs.clock import tick
 from light.plumbing.jobs.models import Job
-from light.plumbing.stripe_gateway import Unreachable
+from light.plumbing.stripe_gateway import ConnectToken, Unreachable
 from tests.fixtures.owned.banking import CountingGateway, sandbox_config, sandbox_transactions
 from tests.fixtures.stripe_sandbox import SleepRecorder
 

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from light.banking import services, sync
-from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.extensions import db
+from light.plumbing.stripe_gateway import ConnectToken
 from stripe_sandbox.events import sign
 from tests.fixtures.owned.banking import sandbox_config, sandbox_transactions
 

@@ -7,11 +7,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from light.banking import services
-from light.plumbing.stripe_gateway import ConnectToken
 from light.banking.models import ConnectWebhookEndpoint, StripeConnection, SyncRun
 from light.extensions import db
-from stripe_sandbox.events import sign
+from light.plumbing.stripe_gateway import ConnectToken
 from light.plumbing.webhooks.models import StripeEvent
+from stripe_sandbox.events import sign
 from tests.fixtures.owned.banking import sandbox_config
 
 SECRET = "whsec_banktests0001"

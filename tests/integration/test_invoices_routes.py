@@ -41,7 +41,8 @@ def test_a_new_customer_is_created_inline_with_a_draft_that_has_no_number(client
     invoice = create_invoice(client, **bank())
     assert (invoice.status, invoice.number) == ("draft", None)
     assert invoice.customer.name == "Ada Customer" and invoice.customer.organization_id == owner.organization_id
-    assert [(l.description, l.quantity_milli, l.unit_price, l.tax_rate, l.net, l.tax) for l in invoice.lines] == \
+    assert [(li.description, li.quantity_milli, li.unit_price, li.tax_rate, li.net, li.tax)
+            for li in invoice.lines] == \
         [("Consulting", 2000, 15000, 2000, 30000, 6000)]
 
 

@@ -4,13 +4,21 @@ from datetime import timedelta
 
 import pytest
 
-from light.utc import utcnow
-
 from light.customers.models import Customer
 from light.extensions import db
 from light.invoices.models import InvoiceEvent
-from tests.fixtures.invoices import (checkout, create_invoice, invoice_form, issue, on_the_sandbox,
-                                     paid_once_through_checkout, pay_link_in, path_of, reload)
+from light.utc import utcnow
+from tests.fixtures.invoices import (
+    checkout,
+    create_invoice,
+    invoice_form,
+    issue,
+    on_the_sandbox,
+    paid_once_through_checkout,
+    path_of,
+    pay_link_in,
+    reload,
+)
 
 TODAY = utcnow().date()
 

@@ -1,5 +1,5 @@
-from light.plumbing import mail
 from light.extensions import db
+from light.plumbing import mail
 from light.plumbing.mail.models import OutboxMessage
 
 

@@ -10,8 +10,15 @@ from light.extensions import db
 from light.integrations import services as integrations
 from light.invoices.models import InvoiceEvent
 from light.utc import utcnow
-from tests.fixtures.invoices import (SIGNING_SECRET, checkout, create_invoice, issue, on_the_sandbox,
-                                     paid_once_through_checkout, reload)
+from tests.fixtures.invoices import (
+    SIGNING_SECRET,
+    checkout,
+    create_invoice,
+    issue,
+    on_the_sandbox,
+    paid_once_through_checkout,
+    reload,
+)
 from tests.fixtures.stripe_sandbox import new_key
 
 TODAY = utcnow().date()

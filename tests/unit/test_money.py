@@ -1,7 +1,15 @@
 import pytest
 
-from light.money import (MoneyError, exponent, format_amount, is_currency, parse_amount, parse_rate, percent_of,
-                         to_decimal_string)
+from light.money import (
+    MoneyError,
+    exponent,
+    format_amount,
+    is_currency,
+    parse_amount,
+    parse_rate,
+    percent_of,
+    to_decimal_string,
+)
 
 
 @pytest.mark.parametrize("currency, places", [("USD", 2), ("usd", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3), ("BHD", 3), ("EUR", 2)])

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from light.utc import utcnow
 from light.extensions import db
 from light.plumbing.jobs.models import ClockRun
 from light.plumbing.jobs.queue import enqueue
+from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 

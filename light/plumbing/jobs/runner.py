@@ -8,9 +8,9 @@ from flask import current_app, has_app_context
 
 from light import create_app
 from light.errors import Refused
-from light.utc import utcnow
 from light.extensions import db
 from light.plumbing.jobs.models import Job
+from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 _current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("light_job", default=None)

@@ -18,50 +18,49 @@ from collections.abc import Iterator, Mapping
 import stripe
 from stripe import oauth_error as stripe_oauth_error
 
+from light.plumbing.stripe_gateway.types import (
+    Account,
+    AuthenticationFailed,
+    AuthenticationRequired,
+    BalanceAmount,
+    BalanceTransaction,
+    CardDeclined,
+    CheckoutSession,
+    Customer,
+    Event,
+    GatewayError,
+    IdempotencyConflict,
+    InvalidRequest,
+    OAuthError,
+    PaymentIntent,
+    PaymentMethod,
+    Payout,
+    PermissionDenied,
+    RateLimited,
+    Refund,
+    SignatureInvalid,
+    Unreachable,
+    WebhookEndpoint,
+    _id,
+    to_account,
+    to_balance_transaction,
+    to_checkout_session,
+    to_customer,
+    to_payment_intent,
+    to_payment_method,
+    to_payout,
+    to_refund,
+)
+
 log = logging.getLogger(__name__)
 
 # The one Stripe API version Light speaks: every request asks for it, and every webhook endpoint
 # Light creates delivers events in it, whatever the account's default. It is stripe-python's own
-# (tests/unit/test_stripe_version.py fails when an SDK upgrade moves it: read Stripe's changelog,
+# (tests/unit/test_stripe_gateway_rules.py fails when an SDK upgrade moves it: read Stripe's changelog,
 # then move this).
 STRIPE_API_VERSION = "2026-10-28.endive"
 BACKOFF_BASE = 0.5  # seconds; doubled per attempt, capped, with full jitter
 BACKOFF_CAP = 8.0
-
-
-from light.plumbing.stripe_gateway.types import (
-    GatewayError,
-    AuthenticationFailed,
-    PermissionDenied,
-    Unreachable,
-    RateLimited,
-    InvalidRequest,
-    IdempotencyConflict,
-    CardDeclined,
-    AuthenticationRequired,
-    OAuthError,
-    SignatureInvalid,
-    Account,
-    BalanceAmount,
-    BalanceTransaction,
-    Payout,
-    Customer,
-    PaymentMethod,
-    CheckoutSession,
-    PaymentIntent,
-    Refund,
-    WebhookEndpoint,
-    Event,
-    _id,
-    to_balance_transaction,
-    to_payout,
-    to_account,
-    to_customer,
-    to_payment_method,
-    to_checkout_session,
-    to_payment_intent,
-    to_refund,
-)
 
 
 def _plain(obj) -> dict:

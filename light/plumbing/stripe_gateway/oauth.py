@@ -4,6 +4,7 @@ The token request authenticates with the PLATFORM secret key as `client_secret` 
 (client_secret_post); Stripe does not accept Authlib's default Basic ca_:sk_.
 """
 import logging
+
 import requests
 from authlib.integrations.base_client.errors import OAuthError as AuthlibOAuthError
 from authlib.integrations.requests_client import OAuth2Session

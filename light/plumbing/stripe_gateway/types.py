@@ -4,8 +4,9 @@ No `stripe` import here: routes, jobs, services and tests may use these freely.
 """
 from __future__ import annotations
 
-from light.errors import Refused
 from dataclasses import dataclass, field
+
+from light.errors import Refused
 
 
 # -- errors -------------------------------------------------------------------------------------

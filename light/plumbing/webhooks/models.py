@@ -1,5 +1,5 @@
-from light.utc import utcnow
 from light.extensions import db
+from light.utc import utcnow
 
 
 class StripeEvent(db.Model):

@@ -1,12 +1,12 @@
 """Receiving Stripe webhooks: verify, record once, answer fast, work in a job."""
 from sqlalchemy.exc import IntegrityError
 
-from light.utc import utcnow
 from light.extensions import db
 from light.plumbing.jobs.queue import enqueue
 from light.plumbing.stripe_gateway import SignatureInvalid, StripeGateway
 from light.plumbing.webhooks.dispatch import handlers_for
 from light.plumbing.webhooks.models import StripeEvent
+from light.utc import utcnow
 
 
 class BadSignature(Exception):
