@@ -1,4 +1,7 @@
-"""Flask-Login's wiring: how a session's user id becomes a User."""
+"""Flask-Login's wiring: how a session's user id becomes a User, and starting a fresh session."""
+from flask import current_app, g, session
+from flask_login import login_user
+
 from light.auth.models import User
 from light.extensions import db
 
@@ -17,3 +20,15 @@ def init_login(login_manager) -> None:
     login_manager.login_message_category = "info"
     # "strong" drops the session when the client changes; remember-me cookies survive restarts.
     login_manager.session_protection = "strong"
+
+
+def clear_session() -> None:
+    session.clear()
+    # Flask-WTF keeps this request's CSRF token in g; it was derived from the session just cleared.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def start_session(user, remember: bool = False) -> None:
+    # A fresh session at every log-in: nothing planted before it (a CSRF token, say) carries over.
+    clear_session()
+    login_user(user, remember=remember)

@@ -1,8 +1,8 @@
 import pytest
 
-from light.auth import services
 from light.auth.models import Invitation, LoginFailure, Organization, User
 from light.extensions import db
+from light.team import services as team
 from tests.fixtures.web import PASSWORD
 
 GOOD = {"organization": "Acme Ltd", "name": "Ada", "email": "ada@example.com", "password": "a-long-passphrase"}
@@ -112,7 +112,7 @@ def _sign_up(client, auth):
 
 def _accept_invitation(client, auth):
     owner = auth.create_owner()
-    invitation = services.invite(owner=db.session.get(User, owner.id), email="mia@example.com")
+    invitation = team.invite(owner=db.session.get(User, owner.id), email="mia@example.com")
     client.post(f"/invite/{invitation.token}", data={"name": "Mia", "password": "another-long-pass"})
 
 

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
 
-from light.auth import services as auth_services
 from light.auth.models import User
 from light.banking.models import BankAccount, StripeConnection
 from light.contracts.models import Contract
@@ -15,6 +14,7 @@ from light.customers.models import Customer
 from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice
+from light.team import services as team_services
 from tests.fixtures.invoices import create_invoice, invoice_form, on_the_sandbox
 from tests.fixtures.stripe_sandbox import new_key
 
@@ -63,7 +63,7 @@ def world(app, client, auth):
     db.session.add(BankAccount(organization_id=owner.organization_id, connection_id=connection.id,
                                name="Stripe (USD)", currency="USD", available=0, pending=0))
     db.session.commit()
-    invitation = auth_services.invite(owner=db.session.get(User, owner.id), email="new.member@example.com")
+    invitation = team_services.invite(owner=db.session.get(User, owner.id), email="new.member@example.com")
     ids = {name: [i for (i,) in db.session.query(model.id)] for name, model in IDS.items()}
     tokens = [issued.pay_token, invitation.token, "x" * 43, "nope"]
     return owner, ids, tokens
@@ -73,7 +73,7 @@ def world(app, client, auth):
 IDS = {"invoice_id": Invoice, "customer_id": Customer, "contract_id": Contract, "integration_id": Integration,
        "connection_id": StripeConnection}
 ODD_IDS = (0, 999_999, 2**31 - 1, 10**12)
-LOGGED_OUT = {"auth.login", "auth.signup", "auth.accept"}
+LOGGED_OUT = {"auth.login", "auth.signup", "team.accept"}
 
 
 def post_routes(app):
