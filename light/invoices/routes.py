@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from light.customers.services import customers_of
 from light.errors import InvalidInput, Refused
+from light.extensions import db
 from light.invoices import bp, charging, services
 from light.invoices.forms import MAX_LINES, line_rows, rows_from_lines
 from light.invoices.models import STATUS_LABELS, Invoice
@@ -153,10 +154,14 @@ def record_payment(invoice_id):
     invoice = get_scoped_or_404(Invoice, invoice_id)
     try:
         amount = parse_amount(request.form.get("amount", ""), invoice.currency)
-        services.record_bank_payment(invoice, amount, utcnow().date())
+        recorded = services.record_bank_payment(invoice, amount, utcnow().date())
     except (MoneyError, Refused) as error:
         return _show(invoice, form=request.form, errors={"amount": str(error)},
                      status=422)
+    if not recorded:  # the same payment again, or another one took what was due meanwhile
+        db.session.expire_all()
+        return _show(invoice, form=request.form, status=409, errors={
+            "amount": "Nothing recorded: this payment is recorded already, or the invoice changed meanwhile."})
     flash("Payment recorded.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
 

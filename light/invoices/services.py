@@ -88,9 +88,18 @@ def update_draft(invoice: Invoice, form) -> Invoice:
 
 
 def delete_draft(invoice: Invoice) -> None:
+    """Only while it is a draft: an Issue clicked at the same moment wins, and the invoice stays."""
     if invoice.status != "draft":
         raise Refused("Only drafts can be deleted; void an issued invoice instead.")
-    db.session.delete(invoice)
+    invoice_id = invoice.id
+    db.session.expunge(invoice)
+    if not db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status == "draft").update(
+            {"status": "deleting"}, synchronize_session=False):
+        db.session.rollback()
+        raise Refused("This invoice was issued meanwhile; void it instead.")
+    for model in (InvoiceLine, InvoiceEvent):
+        db.session.query(model).filter(model.invoice_id == invoice_id).delete(synchronize_session=False)
+    db.session.query(Invoice).filter(Invoice.id == invoice_id).delete(synchronize_session=False)
     db.session.commit()
 
 
@@ -153,18 +162,29 @@ def void(invoice: Invoice) -> None:
         raise Refused("Only an issued invoice that isn't paid can be voided.")
     if invoice.amount_paid:
         raise Refused("This invoice has payments recorded; refund them before voiding it.")
-    invoice.status = "void"
-    add_event(invoice, "voided", "Voided: the pay link no longer takes payments.")
+    # Claimed with one conditional update: of two Void clicks (or a Void and a payment) one wins.
+    claimed = db.session.query(Invoice).filter(
+        Invoice.id == invoice.id, Invoice.status.in_(OPEN_STATUSES), Invoice.amount_paid == 0).update(
+        {"status": "void"}, synchronize_session=False)
+    if not claimed:
+        db.session.rollback()
+        raise Refused("This invoice changed meanwhile (paid or voided already): nothing was voided.")
+    add_event(invoice, "voided", "Voided: the pay link no longer takes payments.", ref="voided")
     db.session.commit()
+    db.session.refresh(invoice)
 
 
 # -- payments ---------------------------------------------------------------------------------
-def settle(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
+def settle(invoice_id: int, *, amount: int, ref: str, message: str, within_due: bool = False) -> bool:
     """Record a payment once per `ref` (a Stripe PaymentIntent id, or a bank transfer's note) and
     move the invoice to paid or partially paid. Returns True for the call that recorded it, so
-    exactly one caller sends the receipt however many webhooks arrive."""
-    invoice = db.session.get(Invoice, invoice_id)
+    exactly one caller sends the receipt however many webhooks arrive. `within_due`: a payment the
+    team types in must fit what is still due, also when another one was recorded meanwhile (a
+    payment Stripe took is recorded whatever it was: the money arrived)."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
     if invoice is None or invoice.status in ("draft", "void"):
+        return False
+    if within_due and invoice.amount_paid + amount > invoice.total:
         return False
     if not add_event(invoice, "payment", message, ref=ref, amount=amount):
         db.session.rollback()
@@ -177,7 +197,7 @@ def settle(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
          **({"stripe_payment_intent_id": ref} if ref.startswith("pi_") else {})}, synchronize_session=False)
     if not claimed:  # a concurrent payment moved the amount: retry against the new figure
         db.session.rollback()
-        return settle(invoice_id, amount=amount, ref=ref, message=message)
+        return settle(invoice_id, amount=amount, ref=ref, message=message, within_due=within_due)
     db.session.commit()
     db.session.refresh(invoice)
     return True
@@ -191,7 +211,7 @@ def record_bank_payment(invoice: Invoice, amount: int, paid_on: date) -> bool:
     if amount > invoice.amount_due:
         raise Refused("That is more than the amount due.")
     ref = f"manual-{invoice.id}-{invoice.amount_paid}-{amount}-{paid_on.isoformat()}"
-    return settle(invoice.id, amount=amount, ref=ref,
+    return settle(invoice.id, amount=amount, ref=ref, within_due=True,
                   message=f"Payment received on {paid_on:%d %b %Y}, recorded by the team.")
 
 

@@ -4,10 +4,13 @@ import threading
 
 import pytest
 
+from light.contracts.models import Contract
 from light.extensions import db
 from light.integrations.models import Integration
+from light.invoices.models import Invoice, InvoiceCounter, InvoiceEvent
 from light.workflows.models import WorkflowVersion
 from light.workflows.steps import DEFINITIONS
+from tests.fixtures.invoices import create_invoice, invoice_form, reload
 from tests.fixtures.web import PASSWORD
 
 CLICKS = 10
@@ -116,3 +119,78 @@ def test_spraying_many_emails_from_one_client_is_slowed_without_locking_the_real
     response = real_user.post("/login", data={"email": person.email, "password": PASSWORD},
                               environ_base={"REMOTE_ADDR": "198.51.100.7"})
     assert response.status_code == 303
+
+
+# -- Sales Invoices' buttons -------------------------------------------------------------------
+def bank_invoice(client, **kwargs):
+    return create_invoice(client, method="bank_transfer", **kwargs)
+
+
+def events(invoice_id, kind):
+    db.session.expire_all()
+    return InvoiceEvent.query.filter_by(invoice_id=invoice_id, kind=kind).count()
+
+
+def test_ten_issue_clicks_at_once_number_the_invoice_once(app, client, auth):
+    auth.login()
+    draft = bank_invoice(client)
+    statuses = click_at_once(app, client, f"/invoices/{draft.id}/issue")
+    assert 500 not in statuses
+    invoice = reload(draft)
+    assert (invoice.status, invoice.number) == ("issued", "INV-0001") and events(draft.id, "issued") == 1
+    assert InvoiceCounter.query.one().last_number == 1
+
+
+def test_ten_void_clicks_at_once_void_once(app, client, auth):
+    auth.login()
+    invoice = bank_invoice(client)
+    client.post(f"/invoices/{invoice.id}/issue")
+    statuses = click_at_once(app, client, f"/invoices/{invoice.id}/void")
+    assert 500 not in statuses
+    assert reload(invoice).status == "void" and events(invoice.id, "voided") == 1
+
+
+def test_ten_payments_recorded_at_once_never_record_more_than_is_due(app, client, auth):
+    auth.login()
+    invoice = bank_invoice(client)
+    client.post(f"/invoices/{invoice.id}/issue")
+    total = reload(invoice).total
+    statuses = click_at_once(app, client, f"/invoices/{invoice.id}/payments",
+                             {"amount": f"{total * 6 // 10 // 100}.{total * 6 // 10 % 100:02d}"})
+    assert 500 not in statuses and statuses.count(303) == 1, statuses
+    paid = reload(invoice)
+    assert paid.amount_paid == total * 6 // 10 and paid.status == "partially_paid"
+
+
+def test_ten_full_payments_recorded_at_once_pay_the_invoice_exactly_once(app, client, auth):
+    auth.login()
+    invoice = bank_invoice(client)
+    client.post(f"/invoices/{invoice.id}/issue")
+    total = reload(invoice).total
+    statuses = click_at_once(app, client, f"/invoices/{invoice.id}/payments",
+                             {"amount": f"{total // 100}.{total % 100:02d}"})
+    assert 500 not in statuses and statuses.count(303) == 1, statuses
+    paid = reload(invoice)
+    assert (paid.amount_paid, paid.status) == (total, "paid") and events(invoice.id, "payment") == 1
+
+
+def test_ten_delete_draft_clicks_at_once_delete_it_without_an_error(app, client, auth):
+    auth.login()
+    draft_id = bank_invoice(client).id
+    statuses = click_at_once(app, client, f"/invoices/{draft_id}/delete")
+    assert 500 not in statuses
+    db.session.expunge_all()
+    assert db.session.get(Invoice, draft_id) is None
+
+
+def test_ten_cancel_clicks_at_once_cancel_the_contract_once(app, client, auth):
+    auth.login()
+    customer = bank_invoice(client).customer_id
+    form = invoice_form(method="bank_transfer", customer_id=customer)
+    form.update(frequency="monthly", start_date="2030-01-01", end_date="", days_until_due="0")
+    client.post("/contracts/new", data=form)
+    contract = Contract.query.one()
+    statuses = click_at_once(app, client, f"/contracts/{contract.id}/cancel")
+    assert 500 not in statuses
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).status == "cancelled"
