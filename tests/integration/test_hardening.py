@@ -1,16 +1,19 @@
 """Requests an attacker (or a broken client) sends: each is refused with a 4xx, writes nothing,
 and never reaches a 500."""
 import hashlib
+from html import unescape
 import hmac
 import json
 import time
 
 import pytest
+from sqlalchemy import func
 
 from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice
 from light.plumbing.webhooks.models import StripeEvent
+from tests.fixtures.invoices import create_invoice, issue, on_the_sandbox, reload
 
 SECRET = "whsec_hardeningSecret0123456789"
 
@@ -114,3 +117,29 @@ def test_numbers_no_invoice_needs_are_refused_beside_the_field(client, auth, fie
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.query(Invoice).filter_by(organization_id=owner.organization_id).count() == 0
+
+
+# -- a refused checkout writes nothing ------------------------------------------------------------
+@pytest.fixture
+def sandboxed(app_config, stripe_sandbox):
+    return on_the_sandbox(app_config, stripe_sandbox)
+
+
+def test_a_checkout_stripe_refuses_answers_409_and_writes_nothing(sandboxed, client, org, stripe_sandbox, run_jobs):
+    invoice = issue(client, run_jobs, create_invoice(client))
+    db.session.expire_all()
+    before = row_counts()
+    stripe_sandbox.faults(500, count=5, path_prefix="/v1/checkout/sessions")
+    response = client.post(f"/pay/{invoice.pay_token}/checkout")
+    assert response.status_code == 409
+    assert "Online payment isn't available right now" in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert row_counts() == before and reload(invoice).checkout_count == 0
+    stripe_sandbox.clear_faults()
+    assert client.post(f"/pay/{invoice.pay_token}/checkout").status_code == 303
+    assert reload(invoice).checkout_count == 1
+
+
+def row_counts() -> dict:
+    return {table.name: db.session.query(func.count()).select_from(table).scalar()
+            for table in db.metadata.sorted_tables}
