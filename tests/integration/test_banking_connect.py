@@ -21,7 +21,7 @@ def test_connecting_shows_each_balance_currency_as_a_bank_account_with_its_histo
     page = client.get("/bank-reconciliation/connect").get_data(as_text=True)
     assert "Stripe Account" in page
     connection = connect_through_sandbox(client, stripe_sandbox, business_name="Acme Coffee")
-    assert connection.status == "active" and connection.scope == "read_only" and connection.livemode is False
+    assert connection.status == "active" and connection.scope == "read_write" and connection.livemode is False
     assert connection.display_name == "Acme Coffee"
     run_jobs()
 

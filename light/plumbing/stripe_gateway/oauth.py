@@ -1,4 +1,8 @@
-"""The Stripe OAuth client, beside the gateway: Connect OAuth (read_only) through Authlib.
+"""The Stripe OAuth client, beside the gateway: Connect OAuth through Authlib.
+
+Stripe grants `read_only` only to Connect extensions, which can no longer be built: a platform
+asking for it is refused. So Light asks for `read_write`, the scope Stripe grants a Standard-account
+platform, and says so on the Connect Bank page: it grants write access, of which Light uses none.
 
 The token request authenticates with the PLATFORM secret key as `client_secret` in the body
 (client_secret_post); Stripe does not accept Authlib's default Basic ca_:sk_.
@@ -13,7 +17,7 @@ from light.errors import Refused
 from light.plumbing.stripe_gateway.types import ConnectToken
 
 log = logging.getLogger(__name__)
-SCOPE = "read_only"
+SCOPE = "read_write"
 
 
 class ConnectError(Refused):
