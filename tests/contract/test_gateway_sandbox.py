@@ -40,7 +40,7 @@ def test_results_are_lights_frozen_dataclasses(gateway, customer):
 
 def test_account(gateway):
     account = gateway.account()
-    assert account.id.startswith("acct_") and account.livemode is False
+    assert account.id.startswith("acct_")
     assert account.name and account.country == "US" and account.default_currency == "usd"
 
 

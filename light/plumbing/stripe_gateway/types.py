@@ -80,7 +80,6 @@ class Account:
     email: str | None
     country: str | None
     default_currency: str | None
-    livemode: bool
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,7 @@ def to_account(d: dict) -> Account:
     dashboard = (d.get("settings") or {}).get("dashboard") or {}
     return Account(id=d["id"], name=profile.get("name") or dashboard.get("display_name")
                    or d.get("email"), email=d.get("email"), country=d.get("country"),
-                   default_currency=d.get("default_currency"), livemode=bool(d.get("livemode")))
+                   default_currency=d.get("default_currency"))
 
 
 def to_customer(d: dict) -> Customer:
