@@ -14,7 +14,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .events import Dispatcher
-from .state import Store, random_token
+from .state import API_VERSION, Store, random_token
 from .wire import StripeError, json_response
 
 __all__ = ["create_sandbox_app", "Store"]
@@ -53,7 +53,8 @@ def create_sandbox_app(store=None, *, state_file=None, deliver_webhooks=True):
     @app.after_request
     def stamp(response):
         response.headers["Request-Id"] = g.get("request_id", "")
-        response.headers["Stripe-Version"] = "2025-10-29.clover"
+        # The version the request asked for (validated in api.before_v1), else the default.
+        response.headers["Stripe-Version"] = g.get("api_version") or API_VERSION
         if request.method != "GET":
             store.dirty = True
         return response

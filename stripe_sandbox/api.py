@@ -4,11 +4,10 @@ import json
 
 from flask import Blueprint, current_app, g, request
 
-from . import control, money
+from . import control, money, schema, versions
 from .payments import public
 from .state import KEY_FORM, Collection, mask_key
-from .wire import (StripeError, as_int, as_list, created_filter, json_response, list_object,
-                   missing, parse_params)
+from .wire import StripeError, as_int, as_list, created_filter, json_response, list_object, missing, parse_params
 
 bp = Blueprint("v1", __name__, url_prefix="/v1")
 
@@ -67,10 +66,44 @@ def _resource(path):
     return parts[0] if parts else ""
 
 
+IDEMPOTENCY_TTL = 24 * 3600  # "keys ... at least 24 hours old" are pruned (docs.stripe.com/api/idempotent_requests)
+
+
+def permission_error(key, account, permission=None):
+    if permission is None:  # GET /v1/account and the like: no permission a restricted key can hold
+        detail = ("This is a restricted API key, but the required permissions are not available "
+                  "for use by restricted keys.")
+    else:
+        detail = f"Having the '{permission}' permission would allow this request to continue."
+    # No `code`: Stripe's permission 403s carry none (stripe-node#2246, tap-stripe#38 quote them).
+    return StripeError(403, f"The provided key '{mask_key(key.secret)}' does not have the "
+                       f"required permissions for this endpoint on account '{account.id}'. {detail}")
+
+
+def check_permission(key, account, resource, method):
+    if key.kind == "restricted" and request.path == "/v1/account":
+        raise permission_error(key, account)
+    write = method != "GET"
+    if resource in key.denied or (write and resource in key.read_only):
+        raise permission_error(key, account, f"rak_{resource}_{'write' if write else 'read'}")
+
+
+def validate(method, rule, params, version):
+    """Stripe's 400s for parameters it does not know and `expand[]` it cannot do."""
+    known = schema.endpoint(method, rule)
+    if known is None:
+        return
+    typed_dict, resource_class, is_list = known
+    extra = versions.adjust_params(rule, method, version, params)
+    schema.check_params(typed_dict, {k: v for k, v in params.items() if k not in extra})
+    schema.check_expand(resource_class, is_list, as_list(params, "expand"))
+
+
 @bp.before_request
 def before_v1():
     s = store()
-    fault = control.next_fault(s, request.path)
+    # Rate limits and unavailability answer before anything runs (never executed, never saved).
+    fault = control.next_fault(s, request.path, phase="edge")
     if fault:
         raise fault
     g.params = parse_params(list(request.args.items(multi=True))
@@ -84,19 +117,22 @@ def before_v1():
                               f"to account '{target}' (or that account does not exist). "
                               "Application access may have been revoked.", code="account_invalid")
         account = s.accounts[target]
-    resource = _resource(request.path)
-    if resource in key.denied:
-        raise StripeError(403, f"The provided key '{mask_key(key.secret)}' does not have the "
-                          f"required permissions for this endpoint on account '{account.id}'. "
-                          f"Having the 'rak_{resource}_{'write' if request.method != 'GET' else 'read'}'"
-                          " permission would allow this request to continue.",
-                          code="permission_denied")
+    # Sandbox's choice: the version is checked after authentication (Stripe's order is not documented).
+    g.api_version = versions.requested(request.headers.get("Stripe-Version"))
+    check_permission(key, account, _resource(request.path), request.method)
+    # After the permission check: a restricted key without the permission gets 403, one with it
+    # gets 400 for an unknown parameter (and nothing is created).
+    validate(request.method, request.url_rule.rule if request.url_rule else "", g.params,
+             g.api_version)
     g.key, g.account = key, account
     money.mature(s, account)
     g.idempotency_key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
     if g.idempotency_key:
         fingerprint = json.dumps([request.method, request.path, g.params], sort_keys=True)
         stored = account.idempotency.get(g.idempotency_key)
+        if stored is not None and s.now() - _saved_at(stored) >= IDEMPOTENCY_TTL:
+            del account.idempotency[g.idempotency_key]  # pruned: the key makes a new request
+            stored = None
         if stored is not None:
             if stored[0] != fingerprint:
                 raise StripeError(400, "Keys for idempotent requests can only be used with the same "
@@ -106,14 +142,38 @@ def before_v1():
             return json_response(json.loads(stored[2]), stored[1],
                                  {"Idempotent-Replayed": "true", "Original-Request": stored[3]})
         g.fingerprint = fingerprint
+    # The endpoint "begins executing" here: a 500 from now on is saved under the key, like Stripe's.
+    fault = control.next_fault(s, request.path, phase="endpoint")
+    if fault:
+        raise fault
+
+
+def _saved_at(stored):
+    return stored[4] if len(stored) > 4 else 0  # state files from before keys expired
+
+
+def _failed_validation(response):
+    """Stripe saves no result for a request whose parameters failed validation; its validation
+    errors are the `parameter_*` codes (parameter_missing, parameter_unknown, ...)."""
+    if response.status_code != 400:
+        return False
+    try:
+        error = json.loads(response.get_data()).get("error", {})
+    except ValueError:
+        return False
+    return error.get("type") == "invalid_request_error" and \
+        str(error.get("code") or "").startswith("parameter_")
 
 
 @bp.after_request
 def remember_idempotent(response):
     fingerprint = getattr(g, "fingerprint", None)
-    if fingerprint and response.status_code != 429 and response.status_code < 500:
+    # Saved "regardless of whether it succeeds or fails", 500s included; not 429s, not requests
+    # that failed validation (docs.stripe.com/api/idempotent_requests).
+    if fingerprint and response.status_code != 429 and not _failed_validation(response):
         g.account.idempotency[g.idempotency_key] = (fingerprint, response.status_code,
-                                                    response.get_data(), g.request_id)
+                                                    response.get_data(), g.request_id,
+                                                    store().now())
         store().dirty = True
     return response
 
@@ -150,7 +210,8 @@ def expand(obj, paths):
 
 
 def render(obj, status=200):
-    return json_response(expand(public(obj), as_list(g.params, "expand")), status)
+    return json_response(versions.shape(expand(public(obj), as_list(g.params, "expand")),
+                                        g.api_version), status)
 
 
 def render_list(kind, *, match=None, allow_created=True, collection=None):
@@ -163,7 +224,7 @@ def render_list(kind, *, match=None, allow_created=True, collection=None):
         created=created_filter(params) if allow_created else None, match=match,
         cursor_error=lambda id, param: missing(NAMES[kind], id, param))
     paths = [p[5:] for p in as_list(params, "expand") if p.startswith("data.")]
-    data = [expand(public(obj), paths) for obj in objects]
+    data = [versions.shape(expand(public(obj), paths), g.api_version) for obj in objects]
     return json_response(list_object(request.path, data, has_more))
 
 

@@ -91,7 +91,8 @@ def create_session(store, account, p, host_url):
         "shipping_options": [], "status": "open", "submit_type": None, "subscription": None,
         "success_url": p["success_url"],
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted", "url": f"{host_url.rstrip('/')}/checkout/pay/{session_id}",
+        "ui_mode": "hosted_page",  # versions.shape shows "hosted" before 2026-03-25.dahlia
+        "url": f"{host_url.rstrip('/')}/checkout/pay/{session_id}",
         "_lines": lines, "_usage": usage, "_intent_metadata": as_metadata(intent_data),
         "_description": intent_data.get("description") or None, "_attempt": None,
     }

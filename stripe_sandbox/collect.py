@@ -2,7 +2,7 @@
 webhook endpoints. Registered on the same blueprint as api.py."""
 from flask import g, request
 
-from . import checkout, payments
+from . import checkout, payments, versions
 from .api import bp, get_or_404, render, render_list, store
 from .events import emit
 from .money import check_charge_amount
@@ -183,7 +183,9 @@ def create_payment_intent():
                                      customer=customer_id, payment_method=pm and pm["id"],
                                      metadata=as_metadata(p),
                                      description=p.get("description") or None,
-                                     setup_future_usage=usage)
+                                     setup_future_usage=usage,
+                                     automatic_payment_methods=versions.automatic_payment_methods(
+                                         g.api_version, p))
     g.account["payment_intents"].add(pi, store().next_seq())
     emit(store(), g.account, "payment_intent.created", pi)
     if as_bool(p, "confirm"):
@@ -296,8 +298,13 @@ def create_webhook_endpoint():
     events = as_list(p, "enabled_events")
     if not events:
         raise required("enabled_events")
+    api_version = p.get("api_version") or None
+    if api_version is not None and api_version not in versions.KNOWN:
+        # Stripe refuses a version outside the Literal list; its message is not sourced here.
+        raise StripeError(400, f"Invalid api_version: {api_version}", code="parameter_invalid",
+                          param="api_version")
     endpoint = {
-        "id": store().new_id("we"), "object": "webhook_endpoint", "api_version": p.get("api_version"),
+        "id": store().new_id("we"), "object": "webhook_endpoint", "api_version": api_version,
         "application": None, "created": store().now(), "description": p.get("description") or None,
         "enabled_events": events, "livemode": g.account.livemode, "metadata": as_metadata(p),
         "status": "enabled", "url": url, "_secret": f"whsec_{random_token(32)}",

@@ -21,10 +21,21 @@ FAULT_BODIES = {
 }
 
 
-def next_fault(store, path):
-    """The StripeError to answer instead of serving `path`, if a fault rule says so."""
+# Faults answered before authentication, as a rate limiter or a proxy in front of the API would:
+# never executed, never saved under an Idempotency-Key. Others (500) fire once the endpoint has
+# begun executing, so Stripe's idempotency layer saves and replays them. 502 is the sandbox's
+# choice (a gateway error comes from in front of the API).
+EDGE_STATUSES = frozenset((429, 502, 503))
+
+
+def next_fault(store, path, phase=None):
+    """The StripeError to answer instead of serving `path`, if a fault rule says so.
+
+    `phase` "edge" considers only rules for EDGE_STATUSES, "endpoint" only the others, None all."""
     for rule in store.faults:
         if not path.startswith(rule["path_prefix"]):
+            continue
+        if phase is not None and (rule["status"] in EDGE_STATUSES) != (phase == "edge"):
             continue
         if rule["mode"] == "next":
             if rule["remaining"] <= 0:
@@ -83,13 +94,18 @@ def seed_route():
 
 @bp.post("/keys")
 def restrict_key():
-    """`{"api_key": "rk_test_…", "deny": ["balance_transactions", "payouts"]}`."""
+    """`{"api_key": "rk_test_…", "deny": ["balance_transactions"], "read_only": ["customers"]}`:
+    `deny` refuses reads and writes of those resources, `read_only` refuses writes (POST, DELETE).
+    Resources are the first path segment after /v1 (`checkout_sessions` for /v1/checkout/sessions).
+    Each call replaces both lists. Whatever they say, a restricted key (rk_) gets 403 on
+    GET /v1/account, as with Stripe."""
     store, body = _store(), _body()
     account_from(body, store)
     key = store.keys[body["api_key"]]
     key.denied = set(body.get("deny", []))
+    key.read_only = set(body.get("read_only", []))
     return json_response({"api_key": key.secret[:8] + "…", "account": key.account_id,
-                          "deny": sorted(key.denied)})
+                          "deny": sorted(key.denied), "read_only": sorted(key.read_only)})
 
 
 @bp.post("/revoke")

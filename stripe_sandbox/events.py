@@ -13,6 +13,7 @@ import requests
 from flask import g, has_request_context
 
 from .state import API_VERSION
+from .versions import shape_event
 
 # Captured in a dict so freezegun (which rewrites module-level time functions) cannot freeze the
 # delivery scheduler along with the clock a test is moving.
@@ -64,7 +65,8 @@ def endpoints_for(store, account, type, platforms):
         for endpoint in platform["webhook_endpoints"].items:
             if endpoint["_connect"] and _wants(endpoint, type):
                 targets.append(endpoint)
-    return [(endpoint["id"], endpoint["url"], endpoint["_secret"]) for endpoint in targets]
+    return [(endpoint["id"], endpoint["url"], endpoint["_secret"], endpoint.get("api_version"))
+            for endpoint in targets]
 
 
 def sign(body, secret, timestamp):
@@ -89,10 +91,18 @@ class Dispatcher:
         self.thread.start()
 
     def enqueue(self, event, targets):
-        body = json.dumps(event, indent=2).encode()
+        """Queue `event` for `targets` ((endpoint id, url, secret, api_version) tuples). An endpoint
+        created with `api_version` receives the event rendered in that version, with that
+        `api_version`; one without gets it in the account's default version (as recorded)."""
+        bodies = {}
         copies = 2 if self.store.delivery.get("duplicate") else 1
         with self.condition:
-            for endpoint_id, url, secret in targets:
+            for endpoint_id, url, secret, *rest in targets:
+                version = (rest[0] if rest else None) or event["api_version"]
+                if version not in bodies:
+                    rendered = event if version == event["api_version"] else shape_event(event, version)
+                    bodies[version] = json.dumps(rendered, indent=2).encode()
+                body = bodies[version]
                 for _ in range(copies):
                     delivery = {"event": event["id"], "type": event["type"], "endpoint": endpoint_id,
                                 "url": url, "secret": secret, "body": body, "attempt": 0}

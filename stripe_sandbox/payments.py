@@ -99,12 +99,13 @@ def attach(store, account, pm, customer):
 
 
 def new_payment_intent(store, account, *, amount, currency, customer=None, payment_method=None,
-                       metadata=None, description=None, setup_future_usage=None):
+                       metadata=None, description=None, setup_future_usage=None,
+                       automatic_payment_methods=None):
     pi_id = store.new_id("pi")
     return {
         "id": pi_id, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
         "amount_details": {"tip": {}}, "amount_received": 0, "application": None,
-        "application_fee_amount": None, "automatic_payment_methods": None,
+        "application_fee_amount": None, "automatic_payment_methods": automatic_payment_methods,
         "canceled_at": None, "cancellation_reason": None, "capture_method": "automatic",
         "client_secret": f"{pi_id}_secret_{store.salt}", "confirmation_method": "automatic",
         "created": store.now(), "currency": currency, "customer": customer,

@@ -12,7 +12,8 @@ import time
 _ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 KEY_FORM = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$")
 CLIENT_ID_FORM = re.compile(r"^ca_[A-Za-z0-9_]{8,}$")
-API_VERSION = "2025-10-29.clover"
+# The account default API version: stripe-python 16.1.0's (stripe/_api_version.py); see versions.py.
+API_VERSION = "2026-10-28.endive"
 
 
 def random_token(length):
@@ -53,7 +54,7 @@ class Collection:
 
     def add_many(self, keyed_objects):
         """Merge pre-keyed objects (seeding) in one sort instead of N inserts."""
-        merged = list(zip(self.keys, self.items)) + keyed_objects
+        merged = list(zip(self.keys, self.items, strict=True)) + keyed_objects
         merged.sort(key=lambda pair: pair[0])
         self.keys = [key for key, _ in merged]
         self.items = [obj for _, obj in merged]
@@ -78,8 +79,8 @@ class Collection:
     def values(self):
         return list(self.items)
 
-    def page(self, *, limit, starting_after=None, ending_before=None, created=None, match=None,
-             cursor_error=None):
+    def page(self, *, limit, starting_after=None, ending_before=None, created=None, match=None,  # noqa: C901
+             cursor_error=None):  # one pass mirroring Stripe's list rules, each branch a documented case
         """Return (objects newest first, has_more) the way Stripe pages a list."""
         lo, hi = 0, len(self.keys)
         if created:
@@ -125,8 +126,13 @@ class ApiKey:
         self.livemode = livemode
         self.kind = kind  # "secret", "restricted" or "oauth"
         self.platform_id = platform_id
-        self.denied = set()
+        self.denied = set()  # resources it can neither read nor write
+        self.read_only = set()  # resources it can read and not write
         self.revoked = False
+
+    def __setstate__(self, state):
+        state.setdefault("read_only", set())  # state files from before read/write permissions
+        self.__dict__.update(state)
 
 
 class Account:
@@ -149,7 +155,7 @@ class Account:
         self.pending_heap = []  # (available_on, seq, txn id) not yet available
         self.unswept = {}  # currency -> [txn ids] available and not yet paid out
         self.payout_txns = {}  # payout id -> [txn ids] it paid out, oldest first
-        self.idempotency = {}  # key -> (fingerprint, status, body)
+        self.idempotency = {}  # key -> (fingerprint, status, body, request id, saved at)
 
     def __getitem__(self, kind):
         return self.collections[kind]

@@ -101,7 +101,7 @@ def as_int(params, name, *, default=None, minimum=None, maximum=None):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer", param=name)
+        raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer", param=name) from None
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise StripeError(400, f"Invalid value for {name}: {number}", code="parameter_invalid_integer", param=name)
     return number
@@ -147,7 +147,7 @@ def created_filter(params):
         return None
     if isinstance(value, dict):
         bounds = {}
-        for op, raw in value.items():
+        for op in value:
             if op not in ("gt", "gte", "lt", "lte"):
                 raise StripeError(400, f"Received unknown parameter: created[{op}]", param=f"created[{op}]")
             bounds[op] = as_int(value, op)

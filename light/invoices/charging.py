@@ -23,7 +23,13 @@ from light.invoices.models import Invoice
 from light.invoices.totals import stripe_charge_problem
 from light.money import format_amount
 from light.plumbing.jobs.queue import enqueue
-from light.plumbing.stripe_gateway import AuthenticationRequired, CardDeclined, GatewayError, InvalidRequest
+from light.plumbing.stripe_gateway import (
+    AuthenticationRequired,
+    CardDeclined,
+    GatewayError,
+    InvalidRequest,
+    Unreachable,
+)
 from light.workflows.steps import AUTO_CHARGE, SEND_PAYMENT_LINK
 
 log = logging.getLogger(__name__)
@@ -117,6 +123,8 @@ def charge_saved_card(invoice_id: int, manual: bool = False, *, collection: Coll
     if not customer.has_saved_card:  # the integration changed: the card is gone with the old account
         return "no saved payment details"
     attempt = invoice.charge_attempts + 1
+    if attempt > 1 and _paid_at_stripe(invoice, collection):
+        return "paid"
     amount = invoice.amount_due
     problem = stripe_charge_problem(amount, invoice.currency)
     if problem:  # a partial payment can leave less than Stripe's smallest charge due
@@ -148,11 +156,27 @@ def _charge(invoice: Invoice, collection: Collection, attempt: int, amount: int)
     except InvalidRequest as refused:  # Stripe saves no result for a refused request: nothing to replay
         _refused(invoice, attempt, f"Stripe refused the charge: {refused.message}")
         return "refused by Stripe"
+    except Unreachable:
+        # Stripe saved its 5xx under this attempt's key and would replay it for 24 h, and whether
+        # it charged is unknown: the next attempt uses a new key, and first asks Stripe.
+        _refused(invoice, attempt, "Stripe had an error while charging. Light checks with Stripe "
+                                   "before charging again.")
+        raise CannotCollect("Stripe had an error while charging; try again in a few minutes.") from None
     _attempted(invoice, attempt)
     if intent.status == "succeeded":
         outcomes.succeeded(invoice.id, intent, collection)
         return "paid"
     return f"payment {intent.status}"
+
+
+def _paid_at_stripe(invoice: Invoice, collection: Collection) -> bool:
+    """An earlier attempt whose outcome Light never heard may have succeeded: record it instead of
+    charging again."""
+    for intent in collection.gateway.payment_intents(invoice.customer.stripe_customer_id):
+        if (intent.status == "succeeded" and intent.metadata.get("light_invoice_id") == str(invoice.id)
+                and outcomes.succeeded(invoice.id, intent, collection)):  # False when recorded already
+            return True
+    return False
 
 
 def _refused(invoice: Invoice, attempt: int, message: str) -> None:

@@ -7,7 +7,7 @@ from light.invoices import notify, outcomes, services
 from light.invoices.collection import PAYABLE, CannotCollect, Collection, ensure_stripe_customer, stripe_metadata
 from light.invoices.models import Invoice
 from light.invoices.totals import format_quantity
-from light.plumbing.stripe_gateway import GatewayError
+from light.plumbing.stripe_gateway import GatewayError, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,9 @@ def start_checkout(invoice: Invoice) -> str:
     if invoice.status not in PAYABLE or invoice.payment_method != "stripe" or invoice.amount_due <= 0:
         raise CannotCollect("This invoice can't be paid online.")
     collection = Collection.of(invoice.organization_id)
-    # The n-th session's key is invoice-<id>-checkout-<n>, and n only moves on once Stripe made
-    # that session: a double click gets the same session back, and a refusal writes nothing.
+    # The n-th session's key is invoice-<id>-checkout-<n>, and n moves on once Stripe used the
+    # key: it made the session, or answered a 5xx, which Stripe saves under the key and replays
+    # for 24 h. A double click gets the same session back; a refusal Light makes writes nothing.
     number = invoice.checkout_count + 1
     try:
         customer = ensure_stripe_customer(invoice.customer, collection)
@@ -29,14 +30,23 @@ def start_checkout(invoice: Invoice) -> str:
             success_url=pay_page + "?session_id={CHECKOUT_SESSION_ID}", cancel_url=pay_page,
             metadata=stripe_metadata(invoice, "checkout"), save_payment_method=True,
             idempotency_key=f"invoice-{invoice.id}-checkout-{number}")
+    except Unreachable as error:
+        db.session.rollback()
+        _key_used(invoice, number)
+        raise CannotCollect(error.message) from None
     except GatewayError as error:
         db.session.rollback()
         raise CannotCollect(error.message) from None
-    db.session.query(Invoice).filter(Invoice.id == invoice.id, Invoice.checkout_count < number).update(
-        {"checkout_count": number}, synchronize_session=False)
+    _key_used(invoice, number)
     services.add_event(invoice, "checkout", "The customer went to Stripe Checkout to pay.", ref=session.id)
     db.session.commit()
     return session.url
+
+
+def _key_used(invoice: Invoice, number: int) -> None:
+    db.session.query(Invoice).filter(Invoice.id == invoice.id, Invoice.checkout_count < number).update(
+        {"checkout_count": number}, synchronize_session=False)
+    db.session.commit()
 
 
 def _checkout_lines(invoice: Invoice) -> list[tuple[str, int, int]]:

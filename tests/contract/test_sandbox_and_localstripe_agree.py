@@ -22,6 +22,8 @@ LOCALSTRIPE_DIFFERS = {
     "webhook_endpoints": "localstripe differs: no /v1/webhook_endpoints (404); webhooks are configured on /_config/webhooks",
     "balance": "localstripe differs: /v1/balance returns objects instead of lists",
     "latest_charge": "localstripe differs: latest_charge comes expanded (an object), Stripe sends the id",
+    "automatic_payment_methods": "localstripe differs: refuses automatic_payment_methods on a PaymentIntent "
+                                 "(Stripe's default since 2023-08-16; Light's off-session charges send it)",
 }
 
 
@@ -93,7 +95,8 @@ def test_saved_cards_are_listed_with_brand_last4_and_expiry(server):
         sg.PaymentMethod(id=pm_id, brand="visa", last4="4242", exp_month=12, exp_year=2034)]
 
 
-def test_off_session_charge_with_4242_succeeds(server):
+def test_off_session_charge_with_4242_succeeds(request, server):
+    differs_on_localstripe(request, server, "automatic_payment_methods")
     made = customer(server)
     pm_id = server.card(made.id, "4242424242424242")
     intent = charge(server, made.id, pm_id)
@@ -104,7 +107,8 @@ def test_off_session_charge_with_4242_succeeds(server):
     assert server.gateway.payment_intent(intent.id) == intent
 
 
-def test_off_session_charge_with_0341_is_card_declined(server):
+def test_off_session_charge_with_0341_is_card_declined(request, server):
+    differs_on_localstripe(request, server, "automatic_payment_methods")
     made = customer(server)
     pm_id = server.card(made.id, "4000000000000341")
     with pytest.raises(sg.CardDeclined) as caught:
@@ -123,7 +127,8 @@ def test_a_decline_names_the_decline_code_and_the_payment_intent(request, server
     assert caught.value.payment_intent_id.startswith("pi_")
 
 
-def test_refunds(server):
+def test_refunds(request, server):
+    differs_on_localstripe(request, server, "automatic_payment_methods")
     made = customer(server)
     intent = charge(server, made.id, server.card(made.id, "4242424242424242"), amount=3000)
     refund = server.gateway.refund(payment_intent_id=intent.id, amount=1200,
@@ -156,6 +161,13 @@ def test_webhooks_are_signed_so_that_parse_event_accepts_them(server, webhook_re
 
 
 # -- named differences ---------------------------------------------------------------------------
+def test_a_payment_intent_takes_automatic_payment_methods(request, server):
+    differs_on_localstripe(request, server, "automatic_payment_methods")
+    made = customer(server)
+    response = server.post("/v1/payment_intents", {
+        "amount": "1000", "currency": "usd", "customer": made.id,
+        "automatic_payment_methods[enabled]": "true", "automatic_payment_methods[allow_redirects]": "never"})
+    assert response.status_code == 200, response.text
 def test_an_idempotency_key_replays_the_first_customer(request, server):
     differs_on_localstripe(request, server, "idempotency")
     key = f"contact-{time.time_ns()}"
@@ -189,9 +201,10 @@ def test_3155_charged_off_session_without_setup_answers_402(request, server):
     assert response.json()["error"]["code"] == "authentication_required"
 
 
-def test_the_gateway_reports_3155_off_session_as_authentication_required_on_both(server):
+def test_the_gateway_reports_3155_off_session_as_authentication_required_on_both(request, server):
     """The gateway hides the difference above on purpose: a 200 requires_action off-session is
     the same situation for Light (the customer must come back)."""
+    differs_on_localstripe(request, server, "automatic_payment_methods")
     made = customer(server)
     pm_id = server.card(made.id, "4000002500003155")
     with pytest.raises(sg.AuthenticationRequired) as caught:

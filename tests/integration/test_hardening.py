@@ -1,10 +1,10 @@
 """Requests an attacker (or a broken client) sends: each is refused with a 4xx, writes nothing,
 and never reaches a 500."""
 import hashlib
-from html import unescape
 import hmac
 import json
 import time
+from html import unescape
 
 import pytest
 from sqlalchemy import func
@@ -13,7 +13,7 @@ from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice
 from light.plumbing.webhooks.models import StripeEvent
-from tests.fixtures.invoices import create_invoice, issue, on_the_sandbox, reload
+from tests.fixtures.invoices import create_invoice, issue, on_the_sandbox, paid_once_through_checkout, reload
 
 SECRET = "whsec_hardeningSecret0123456789"
 
@@ -125,21 +125,55 @@ def sandboxed(app_config, stripe_sandbox):
     return on_the_sandbox(app_config, stripe_sandbox)
 
 
-def test_a_checkout_stripe_refuses_answers_409_and_writes_nothing(sandboxed, client, org, stripe_sandbox, run_jobs):
+def test_a_checkout_stripe_fails_answers_409_adds_nothing_and_the_next_try_uses_a_fresh_key(
+        sandboxed, client, org, stripe_sandbox, run_jobs):
     invoice = issue(client, run_jobs, create_invoice(client))
     db.session.expire_all()
     before = row_counts()
-    stripe_sandbox.faults(500, count=5, path_prefix="/v1/checkout/sessions")
+    stripe_sandbox.faults(500, count=1, path_prefix="/v1/checkout/sessions")
     response = client.post(f"/pay/{invoice.pay_token}/checkout")
     assert response.status_code == 409
     assert "Online payment isn't available right now" in unescape(response.get_data(as_text=True))
     db.session.expire_all()
-    assert row_counts() == before and reload(invoice).checkout_count == 0
-    stripe_sandbox.clear_faults()
+    # Stripe saved its 500 under invoice-<id>-checkout-1 and replays it for 24 h: Light notes the
+    # key as used, and adds nothing else.
+    assert row_counts() == before and reload(invoice).checkout_count == 1
     assert client.post(f"/pay/{invoice.pay_token}/checkout").status_code == 303
-    assert reload(invoice).checkout_count == 1
+    assert reload(invoice).checkout_count == 2
+
+
+def test_a_checkout_light_refuses_writes_nothing(sandboxed, client, org, stripe_sandbox, run_jobs):
+    invoice = issue(client, run_jobs, create_invoice(client))
+    client.post(f"/settings/integrations/{org.integration_id}/remove", data={"confirm": "remove"})
+    db.session.expire_all()
+    before = row_counts()
+    assert client.post(f"/pay/{invoice.pay_token}/checkout").status_code == 409
+    db.session.expire_all()
+    assert row_counts() == before and reload(invoice).checkout_count == 0
 
 
 def row_counts() -> dict:
     return {table.name: db.session.query(func.count()).select_from(table).scalar()
             for table in db.metadata.sorted_tables}
+
+
+def test_a_charge_stripe_fails_is_on_the_timeline_and_the_next_try_uses_a_fresh_key(
+        sandboxed, client, org, stripe_sandbox, run_jobs):
+    first = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
+    second = issue(client, run_jobs, create_invoice(client, customer_id=first.customer_id, method="bank_transfer"))
+    second.payment_method = "stripe"  # issued by hand, so the charge below is the first attempt
+    db.session.commit()
+    stripe_sandbox.faults(500, count=1, path_prefix="/v1/payment_intents")
+    app_config_reraise = client.application.config["JOBS_RERAISE"]
+    client.application.config["JOBS_RERAISE"] = False
+    try:
+        assert client.post(f"/invoices/{second.id}/charge").status_code == 303
+        run_jobs()
+    finally:
+        client.application.config["JOBS_RERAISE"] = app_config_reraise
+    second = reload(second)
+    assert second.status == "issued" and second.charge_attempts == 1
+    assert any("Stripe had an error while charging" in e.message for e in second.events)
+    assert client.post(f"/invoices/{second.id}/charge").status_code == 303  # invoice-<id>-charge-2
+    run_jobs()
+    assert reload(second).status == "paid"

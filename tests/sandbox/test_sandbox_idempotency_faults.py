@@ -76,9 +76,79 @@ def test_faults_can_be_scoped_to_a_path_prefix(stripe_sandbox, sandbox_key):
     assert stripe_sandbox.api("GET", "/v1/payouts", sandbox_key).status_code == 200
 
 
-def test_a_faulted_post_is_not_remembered_for_idempotency(stripe_sandbox, sandbox_key):
+def customers_of(stripe_sandbox, key):
+    return stripe_sandbox.api("GET", "/v1/customers", key).json()["data"]
+
+
+def test_a_500_on_a_keyed_post_is_saved_and_replayed_like_stripe(stripe_sandbox, sandbox_key):
+    # docs.stripe.com/api/idempotent_requests: the first result is saved "regardless of whether it
+    # succeeds or fails"; "subsequent requests with the same key return the same result, including
+    # 500 errors".
     stripe_sandbox.faults(500, count=1)
-    assert make_customer(stripe_sandbox, sandbox_key, "retry-me").status_code == 500
+    first = make_customer(stripe_sandbox, sandbox_key, "retry-me")
+    assert first.status_code == 500 and "Idempotent-Replayed" not in first.headers
     retried = make_customer(stripe_sandbox, sandbox_key, "retry-me")
-    assert retried.status_code == 200
-    assert "Idempotent-Replayed" not in retried.headers
+    assert retried.status_code == 500
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json() == first.json()
+    assert retried.headers["Original-Request"] == first.headers["Request-Id"]
+    assert customers_of(stripe_sandbox, sandbox_key) == []
+    # A fresh key runs the request.
+    assert make_customer(stripe_sandbox, sandbox_key, "retry-me-2").status_code == 200
+
+
+def test_a_replayed_500_is_an_api_error_to_stripe_python(stripe_sandbox, sandbox_key):
+    stripe_sandbox.faults(500, count=1)
+    client = stripe.StripeClient(sandbox_key, base_addresses={"api": stripe_sandbox.url},
+                                 max_network_retries=0)
+    for _ in range(2):
+        with pytest.raises(stripe.APIError) as caught:
+            client.v1.customers.create(params={"name": "Ada"}, options={"idempotency_key": "k-500"})
+        assert caught.value.http_status == 500
+
+
+def test_a_saved_500_expires_after_24_hours(stripe_sandbox, sandbox_key):
+    stripe_sandbox.faults(500, count=1)
+    assert make_customer(stripe_sandbox, sandbox_key, "day-old").status_code == 500
+    stripe_sandbox.advance_clock(seconds=24 * 3600 - 5)
+    assert make_customer(stripe_sandbox, sandbox_key, "day-old").status_code == 500
+    stripe_sandbox.advance_clock(seconds=10)
+    fresh = make_customer(stripe_sandbox, sandbox_key, "day-old")
+    assert fresh.status_code == 200 and "Idempotent-Replayed" not in fresh.headers
+
+
+def test_an_expired_key_can_be_used_with_other_parameters(stripe_sandbox, sandbox_key):
+    first = make_customer(stripe_sandbox, sandbox_key, "reused", name="Ada").json()
+    stripe_sandbox.advance_clock(days=1, seconds=1)
+    second = make_customer(stripe_sandbox, sandbox_key, "reused", name="Grace")
+    assert second.status_code == 200 and second.json()["id"] != first["id"]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_429_and_503_faults_are_never_executed_nor_saved(stripe_sandbox, sandbox_key, status):
+    stripe_sandbox.faults(status, count=1)
+    assert make_customer(stripe_sandbox, sandbox_key, f"k-{status}").status_code == status
+    retried = make_customer(stripe_sandbox, sandbox_key, f"k-{status}")
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+    assert len(customers_of(stripe_sandbox, sandbox_key)) == 1
+
+
+def test_429_and_503_faults_answer_before_authentication(stripe_sandbox):
+    stripe_sandbox.faults(503, count=1)
+    assert stripe_sandbox.api("GET", "/v1/balance", "sk_test_").status_code == 503
+    assert stripe_sandbox.api("GET", "/v1/balance", "sk_test_").status_code == 401
+    stripe_sandbox.clear_faults()
+
+
+def test_a_request_that_fails_validation_is_not_saved(stripe_sandbox, sandbox_key):
+    refused = stripe_sandbox.api("POST", "/v1/customers", sandbox_key, idempotency_key="k-valid",
+                                 name="Ada", nickname="A")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "parameter_unknown"
+    accepted = make_customer(stripe_sandbox, sandbox_key, "k-valid")
+    assert accepted.status_code == 200 and "Idempotent-Replayed" not in accepted.headers
+    missing = stripe_sandbox.api("POST", "/v1/payment_intents", sandbox_key,
+                                 idempotency_key="k-missing", currency="usd")
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "parameter_missing"
+    ok = stripe_sandbox.api("POST", "/v1/payment_intents", sandbox_key, idempotency_key="k-missing",
+                            currency="usd", amount=1000)
+    assert ok.status_code == 200 and "Idempotent-Replayed" not in ok.headers

@@ -296,8 +296,11 @@ class StripeGateway:
 
         Raises CardDeclined, or AuthenticationRequired when the bank wants the customer present
         (a 402 from Stripe; also a 200 `requires_action`, which some imitations answer)."""
+        # No redirects: the customer isn't there to follow one, and with automatic payment
+        # methods on (the default since 2023-08-16) Stripe otherwise wants a return_url to confirm.
         params = {"amount": int(amount), "currency": currency, "customer": customer_id,
                   "payment_method": payment_method_id, "off_session": True, "confirm": True,
+                  "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
                   "metadata": dict(metadata or {})}
         options = self._key(idempotency_key)  # the same key for every retry
         intent = to_payment_intent(_plain(self._call(
@@ -307,6 +310,12 @@ class StripeGateway:
             raise AuthenticationRequired("The customer's bank requires them to authenticate this "
                                          "payment.", payment_intent_id=intent.id)
         return intent
+
+    def payment_intents(self, customer_id) -> list[PaymentIntent]:
+        """The customer's most recent payments (up to 100), newest first."""
+        page = _plain(self._call("payment_intents.list", lambda: self._client.v1.payment_intents.list(
+            params={"customer": customer_id, "limit": 100}), resource="payment_intents"))
+        return [to_payment_intent(d) for d in page["data"]]
 
     def payment_intent(self, id) -> PaymentIntent:
         return to_payment_intent(_plain(self._call(
