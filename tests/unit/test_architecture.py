@@ -136,7 +136,10 @@ def test_plumbing_never_imports_a_product_area():
 
 def test_pure_modules_import_neither_flask_nor_the_database():
     pure = ["light.money", "light.numbers", "light.invoices.totals", "light.contracts.periods", "light.workflows.steps",
-            "light.banking.chart", "light.banking.categories"]
+            "light.banking.chart", "light.banking.categories", "light.reconciliation",
+            "light.reconciliation.values", "light.reconciliation.wording", "light.reconciliation.candidates",
+            "light.reconciliation.structural", "light.reconciliation.references", "light.reconciliation.amounts",
+            "light.reconciliation.allocation", "light.reconciliation.engine"]
     modules = _modules()
     for name in pure:
         roots = {m.split(".")[0] for m in _all_imports(name, modules[name])}

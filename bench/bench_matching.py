@@ -1,0 +1,305 @@
+"""Reconciliation engine benchmark: `python bench/bench_matching.py [--n 5000 50000] [--seed 1]`.
+
+Generates N bank lines against about N open invoices with a known answer (payments through Light
+by payment intent, Light's metadata, refunds, FX; outside Light with references, wrong references,
+part payments, overpayments, several invoices at once, the same amount on the same day for two
+customers, anonymous payments; fees, payouts; noise; USD, EUR, JPY and KWD), re-matches them all,
+and prints precision and recall per tier and per case, the issue's goals, the time per N (linear
+growth), peak traced memory and the process's peak RSS.
+"""
+import argparse
+import os
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from light.reconciliation.engine import rematch  # noqa: E402
+from light.reconciliation.values import BankLine, OpenInvoice, PayoutComponent  # noqa: E402
+
+ORG = 1
+START = date(2024, 1, 1)
+CURRENCIES = ["USD"] * 6 + ["EUR"] * 2 + ["JPY", "KWD"]
+RANGES = {"USD": (1000, 500000), "EUR": (1000, 500000), "JPY": (500, 500000), "KWD": (1000, 200000)}
+# case -> (weight, collected by Light?, expected tier)
+CASES = {
+    "light_intent": (22, True, "T1"), "light_intent_fx": (3, True, "T1"), "light_metadata": (4, True, "T1"),
+    "refund": (3, True, "T1"), "dispute": (1, True, "T1"),
+    "outside_reference": (10, False, "T2"), "outside_customer": (12, False, "T3"),
+    "wrong_reference": (4, False, "T3"), "anonymous_unique": (5, False, "T4"), "multi": (4, False, "T5"),
+    "partial": (5, False, "T6"), "over": (4, False, "T7"), "same_amount_same_day": (3, False, "T4"),
+    "fee": (8, None, "T0"), "payout": (3, None, "T0"), "payout_broken": (1, None, None), "noise": (8, None, None),
+}
+OUTSIDE = [case for case, (_, light, _) in CASES.items() if light is False]
+LIGHT = [case for case, (_, light, _) in CASES.items() if light is True]
+
+
+class World:
+    """The generated invoices and lines, with each line's answer: (case, tier, target)."""
+
+    def __init__(self, seed):
+        self.random = random.Random(seed)
+        self.invoices, self.lines, self.truth = [], [], {}
+        self.light_paid = []  # (invoice, payment intent, line amount, currency, rate) a refund can follow once
+
+    def customer(self):
+        n = len(self.invoices) + len(self.lines)
+        return f"cus_{n}", f"c{n}@example.com"
+
+    def invoice(self, currency, amount, issued, customer, *, outstanding=None, intents=()):
+        number = len(self.invoices) + 1
+        made = OpenInvoice(id=number, number=f"INV-{number:04d}", customer_id=number, customer_emails=(customer[1],),
+                           stripe_customer_id=customer[0], currency=currency, total=amount,
+                           outstanding=amount if outstanding is None else outstanding, issue_date=issued,
+                           due_date=issued + timedelta(days=self.random.choice([14, 30])), organization_id=ORG,
+                           payment_intent_ids=intents)
+        self.invoices.append(made)
+        return made
+
+    def line(self, case, target, amount, currency, created, **values):
+        made = BankLine(id=f"txn_{len(self.lines)}", kind=values.pop("kind", "charge"), amount=amount,
+                        currency=currency, created=created, **values)
+        self.lines.append(made)
+        self.truth[made.id] = (case, CASES[case][2], target)
+        return made
+
+    def amount(self, currency):
+        return self.random.randint(*RANGES[currency])
+
+    def day(self):
+        return START + timedelta(days=self.random.randint(0, 330))
+
+    def paid_on(self, invoice):
+        term = (invoice.due_date - invoice.issue_date).days
+        return invoice.issue_date + timedelta(days=self.random.randint(0, term + 10))
+
+
+def light_case(world, case, currency, customer):
+    r = world.random
+    if case in ("refund", "dispute") and world.light_paid:
+        invoice, intent, amount, paid_in, rate = world.light_paid.pop(r.randrange(len(world.light_paid)))
+        share = amount if case == "dispute" else r.randint(1, amount)
+        world.line(case, frozenset({invoice.id}), -share, paid_in, invoice.due_date + timedelta(days=20), kind=case,
+                   payment_intent=intent, exchange_rate=rate)
+        return
+    if case in ("refund", "dispute"):
+        case = "light_intent"
+    intent = f"pi_{len(world.lines)}"
+    amount = world.amount(currency)
+    if case == "light_metadata":
+        invoice = world.invoice(currency, amount, world.day(), customer)
+        world.line(case, frozenset({invoice.id}), amount, currency, world.paid_on(invoice), payment_intent=intent,
+                   customer=customer[0],
+                   metadata={"light_invoice_id": str(invoice.id), "light_organization_id": str(ORG)})
+        return
+    if case == "light_intent_fx":
+        invoice = world.invoice("EUR", amount, world.day(), customer, outstanding=0, intents=(intent,))
+        rate, line_currency = r.choice([("1.0856", "USD"), ("163.52", "JPY")])
+        paid = amount * int(rate.replace(".", "")) // 10 ** len(rate.split(".")[1])
+        paid = paid if line_currency == "USD" else paid // 100
+        world.line(case, frozenset({invoice.id}), paid, line_currency, world.paid_on(invoice), payment_intent=intent,
+                   exchange_rate=rate, customer=customer[0])
+        world.light_paid.append((invoice, intent, paid, line_currency, rate))
+        return
+    invoice = world.invoice(currency, amount, world.day(), customer, outstanding=0, intents=(intent,))
+    world.line(case, frozenset({invoice.id}), amount, currency, world.paid_on(invoice), payment_intent=intent,
+               customer=customer[0])
+    world.light_paid.append((invoice, intent, amount, currency, None))
+
+
+def outside_case(world, case, currency, customer):
+    r = world.random
+    amount = world.amount(currency)
+    guest = {"customer": f"cus_guest{len(world.lines)}", "customer_email": customer[1].upper()}
+    if case == "multi":
+        first = world.day()
+        parts = [world.invoice(currency, world.amount(currency), first + timedelta(days=r.randint(0, 30)), customer)
+                 for _ in range(r.randint(2, 4))]
+        world.line(case, frozenset(p.id for p in parts), sum(p.total for p in parts), currency,
+                   max(p.issue_date for p in parts) + timedelta(days=r.randint(0, 10)), **guest)
+        return
+    if case == "same_amount_same_day":
+        issued = world.day()
+        first = world.invoice(currency, amount, issued, customer)
+        world.invoice(currency, amount, issued, world.customer())
+        world.line(case, frozenset({first.id}), amount, currency, issued + timedelta(days=r.randint(0, 5)),
+                   description="Payment")
+        return
+    invoice = world.invoice(currency, amount, world.day(), customer)
+    on = world.paid_on(invoice)
+    if case == "outside_reference":
+        world.line(case, frozenset({invoice.id}), amount, currency, on, description=f"Payment for {invoice.number}")
+    elif case == "outside_customer":
+        world.line(case, frozenset({invoice.id}), amount, currency, on, **guest)
+    elif case == "wrong_reference":
+        other = r.choice(world.invoices[:-1]) if len(world.invoices) > 1 else invoice
+        world.line(case, frozenset({invoice.id}), amount, currency, on, description=f"Ref {other.number}", **guest)
+    elif case == "anonymous_unique":
+        on = invoice.issue_date + timedelta(days=r.randint(0, 10))
+        world.line(case, frozenset({invoice.id}), amount, currency, on)
+    elif case == "partial":
+        world.line(case, frozenset({invoice.id}), max(1, amount * r.randint(10, 90) // 100), currency, on, **guest)
+    elif case == "over":
+        world.line(case, frozenset({invoice.id}), amount + max(1, amount // 250), currency, on, **guest)
+
+
+def other_case(world, case, currency):
+    r = world.random
+    on = world.day()
+    if case == "fee":
+        world.line(case, "stripe_fees", -r.randint(50, 5000), currency, on, kind="fee")
+    elif case in ("payout", "payout_broken"):
+        nets = [r.randint(100, 100000) for _ in range(r.randint(1, 20))]
+        components = tuple(PayoutComponent(f"c{i}", net) for i, net in enumerate(nets))
+        off = 0 if case == "payout" else r.randint(1, 500)
+        world.line(case, "transfer" if case == "payout" else None, -(sum(nets) + off), currency, on, kind="payout",
+                   payout_components=components)
+    else:
+        world.line(case, None, world.amount(currency), currency, on, customer=f"cus_noise{len(world.lines)}",
+                   description="Donation")
+
+
+def generate(n, seed):
+    world = World(seed)
+    names, weights = list(CASES), [weight for weight, _, _ in CASES.values()]
+    while len(world.lines) < n:
+        case = world.random.choices(names, weights)[0]
+        currency = world.random.choice(CURRENCIES)
+        if case in LIGHT:
+            light_case(world, case, currency, world.customer())
+        elif case in OUTSIDE:
+            outside_case(world, case, currency, world.customer())
+        else:
+            other_case(world, case, currency)
+    customers = [(i.stripe_customer_id, i.customer_emails[0]) for i in world.invoices]
+    while len(world.invoices) < n:  # other open invoices of the same customers, paid by nothing here
+        currency = world.random.choice(CURRENCIES)
+        world.invoice(currency, world.amount(currency), world.day(), world.random.choice(customers))
+    return world
+
+
+def target_of(decision):
+    if not decision.settlements:
+        return None
+    if decision.invoice_ids:
+        return frozenset(decision.invoice_ids)
+    return decision.settlements[0].category
+
+
+def score(world, results):
+    tiers = defaultdict(Counter)
+    cases = defaultdict(Counter)
+    for line, decision in results:
+        case, tier, target = world.truth[line.id]
+        right = target is not None and target_of(decision) == target
+        counts = cases[case]
+        counts["lines"] += 1
+        counts["answerable"] += target is not None
+        counts["linked"] += decision.outcome == "linked"
+        counts["linked_right"] += decision.outcome == "linked" and right
+        counts["linked_wrong"] += decision.outcome == "linked" and not right
+        counts["first_right"] += decision.outcome != "unmatched" and right
+        counts["unmatched_right"] += target is None and decision.outcome == "unmatched"
+        if decision.tier and decision.settlements:
+            tiers[decision.tier]["decided"] += 1
+            tiers[decision.tier]["right"] += right
+        if tier:
+            tiers[tier]["expected"] += 1
+            tiers[tier]["found"] += right and decision.tier == tier
+    return tiers, cases
+
+
+def ratio(part, whole):
+    return f"{100 * part / whole:6.2f}%" if whole else "     -"
+
+
+def f1(precision_part, precision_whole, recall_part, recall_whole):
+    if not precision_whole or not recall_whole or not precision_part:
+        return "     -"
+    p, r = precision_part / precision_whole, recall_part / recall_whole
+    return f"{200 * p * r / (p + r):6.2f}%"
+
+
+def report(world, results):
+    tiers, cases = score(world, results)
+    print("\nper tier (a link or suggestion made at the tier; recall of the lines whose answer is that tier)")
+    print(f"  {'tier':5} {'decided':>8} {'precision':>10} {'expected':>9} {'recall':>8}")
+    for tier in sorted(tiers):
+        t = tiers[tier]
+        print(f"  {tier:5} {t['decided']:8} {ratio(t['right'], t['decided']):>10} {t['expected']:9} "
+              f"{ratio(t['found'], t['expected']):>8}")
+    print("\nper case (auto-links: precision, recall, F1; then link or first suggestion correct)")
+    print(f"  {'case':22} {'lines':>6} {'linked':>7} {'precision':>10} {'recall':>8} {'F1':>8} {'first ok':>9}")
+    for case in CASES:
+        c = cases[case]
+        if not c["lines"]:
+            continue
+        first = c["first_right"] + c["unmatched_right"]
+        print(f"  {case:22} {c['lines']:6} {c['linked']:7} {ratio(c['linked_right'], c['linked']):>10} "
+              f"{ratio(c['linked_right'], c['answerable']):>8} "
+              f"{f1(c['linked_right'], c['linked'], c['linked_right'], c['answerable']):>8} "
+              f"{ratio(first, c['lines']):>9}")
+    goals(tiers, cases)
+
+
+def goals(tiers, cases):
+    total = lambda names, key: sum(cases[name][key] for name in names)  # noqa: E731
+    everything = list(CASES)
+    print("\ngoals")
+    print(f"  T1 precision {ratio(tiers['T1']['right'], tiers['T1']['decided'])} and recall "
+          f"{ratio(tiers['T1']['found'], tiers['T1']['expected'])} (goal 100%)")
+    print(f"  auto-link precision overall {ratio(total(everything, 'linked_right'), total(everything, 'linked'))} "
+          f"(goal >= 99.9%; {total(everything, 'linked_wrong')} wrong links of {total(everything, 'linked')})")
+    print(f"  auto-link recall, payments collected by Light "
+          f"{ratio(total(LIGHT, 'linked_right'), total(LIGHT, 'answerable'))} (goal >= 95%)")
+    print(f"  auto-link or first suggestion correct, payments outside Light "
+          f"{ratio(total(OUTSIDE, 'first_right'), total(OUTSIDE, 'answerable'))} (goal >= 90%)")
+
+
+def timed(n, seed):
+    world = generate(n, seed)
+    started = time.perf_counter()
+    results = rematch(world.lines, world.invoices, organization_id=ORG)
+    return world, results, time.perf_counter() - started
+
+
+def traced_peak(world):
+    tracemalloc.start()
+    rematch(world.lines, world.invoices, organization_id=ORG)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="+", default=[5000, 50000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    timings = []
+    for n in args.n:
+        world, results, seconds = timed(n, args.seed)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before tracemalloc adds its own
+        peak = traced_peak(world)
+        timings.append((n, seconds, peak, rss))
+        print(f"\n== N = {n:,} lines against {len(world.invoices):,} invoices "
+              f"({sum(1 for i in world.invoices if i.outstanding):,} open)")
+        report(world, results)
+    print("\ntime of a full re-match (decisions only, generation excluded)")
+    for n, seconds, peak, rss in timings:
+        print(f"  N = {n:>7,}: {seconds:6.2f} s ({1e6 * seconds / n:5.1f} us a line), "
+              f"peak traced memory {peak / 2**20:6.1f} MiB, peak RSS so far {rss:.0f} MiB")
+    if len(timings) > 1:
+        (n0, s0, _, _), (n1, s1, _, _) = timings[0], timings[-1]
+        print(f"  growth: {n1 / n0:.0f}x the lines took {s1 / s0:.1f}x the time (linear is {n1 / n0:.0f}x)")
+    overall = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS with tracemalloc's own overhead {overall:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
