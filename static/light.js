@@ -4,3 +4,37 @@ document.addEventListener("htmx:configRequest", function (event) {
   var holder = document.getElementById("csrf-token");
   if (holder) { event.detail.headers["X-CSRFToken"] = holder.dataset.token; }
 });
+
+// Choosing "New customer…" opens the new-customer fields (without JavaScript they open by hand:
+// they are a <details>). Choosing an existing customer closes them again while they are empty.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!(select instanceof HTMLSelectElement) || select.name !== "customer_id" || !select.form) { return; }
+  var fields = select.form.querySelector("details.new-customer");
+  if (!fields) { return; }
+  if (select.value === "new") {
+    fields.open = true;
+  } else if (!Array.prototype.some.call(fields.querySelectorAll("input, textarea"), function (f) { return f.value; })) {
+    fields.open = false;
+  }
+});
+
+// After a validation error, focus the first field marked invalid, so a keyboard user starts
+// there instead of tabbing through the whole form again.
+function focusFirstInvalid(root) {
+  var invalid = root && root.querySelector('[aria-invalid="true"]');
+  if (!invalid) { return; }
+  if (!invalid.matches("input, select, textarea")) {  // a fieldset of radios
+    invalid = invalid.querySelector("input, select, textarea") || invalid;
+  }
+  var closed = invalid.closest("details:not([open])");
+  if (closed) { closed.open = true; }
+  invalid.focus();
+}
+document.addEventListener("htmx:afterSettle", function (event) {
+  var xhr = event.detail.xhr;
+  if (xhr && xhr.status >= 400 && xhr.status < 500) { focusFirstInvalid(document.getElementById("main")); }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  focusFirstInvalid(document.getElementById("main"));
+});

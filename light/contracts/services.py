@@ -5,7 +5,14 @@ from light.contracts.models import Contract, ContractLine
 from light.contracts.periods import MONTHS
 from light.errors import InvalidInput, Refused
 from light.extensions import db
-from light.invoices.forms import clean_currency, clean_lines, clean_payment_method, line_rows, parse_date
+from light.invoices.forms import (
+    clean_currency_for,
+    clean_lines,
+    clean_payment_method,
+    line_rows,
+    new_customer_currency,
+    parse_date,
+)
 from light.invoices.services import resolve_customer
 from light.invoices.totals import compute, stripe_charge_problem
 from light.utc import utcnow
@@ -20,7 +27,7 @@ MAX_BACKDATE_DAYS = 366
 def create_contract(organization_id: int, form) -> Contract:
     errors: dict = {}
     customer = resolve_customer(organization_id, form, errors)
-    currency = clean_currency(form, errors, customer.currency if customer else None)
+    currency = clean_currency_for(form, errors, customer.currency if customer else new_customer_currency(form))
     frequency = (form.get("frequency") or "").strip()
     if frequency not in MONTHS:
         errors["frequency"] = "Choose how often to bill: monthly, quarterly or yearly."
@@ -38,7 +45,7 @@ def create_contract(organization_id: int, form) -> Contract:
         errors["days_until_due"] = f"Enter a whole number of days from 0 to {MAX_DAYS_UNTIL_DUE}."
         days = "0"
     payment_method = clean_payment_method(form, errors)
-    lines = clean_lines(line_rows(form), currency, errors) if "currency" not in errors else []
+    lines = clean_lines(line_rows(form), currency, errors) if currency and "currency" not in errors else []
     totals = compute([line.as_line() for line in lines])
     if payment_method == "stripe":
         if not stripe_gate(organization_id).ok:

@@ -28,6 +28,9 @@ def new():
             errors = failed.errors
         else:
             flash(f"Customer {customer.name} added.", "success")
+            warning = services.duplicate_email_warning(customer)
+            if warning:
+                flash(warning, "warning")
             return redirect_to(url_for("customers.show", customer_id=customer.id))
     return render("customers/new.html", form=form or {"currency": "USD"}, errors=errors,
                   currencies=CURRENCIES, status=422 if errors else 200)

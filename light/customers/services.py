@@ -28,6 +28,19 @@ def update_customer(customer: Customer, form) -> Customer:
     return customer
 
 
+def duplicate_email_warning(customer: Customer) -> str | None:
+    """A warning, not a refusal: two customers may share an address (a group's accounts team),
+    but more often the same customer was added twice."""
+    others = (Customer.query.filter(Customer.organization_id == customer.organization_id,
+                                    db.func.lower(Customer.email) == customer.email.lower(), Customer.id != customer.id)
+              .order_by(Customer.id).limit(3).all())
+    if not others:
+        return None
+    names = ", ".join(other.name for other in others)
+    return (f"Note: {names} already {'has' if len(others) == 1 else 'have'} the e-mail {customer.email}. "
+            f"Both are kept; if they are the same customer, use one of them from now on.")
+
+
 def customers_of(organization_id: int) -> list[Customer]:
     return (Customer.query.filter_by(organization_id=organization_id)
             .order_by(db.func.lower(Customer.name), Customer.id).all())

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from light.customers.forms import clean_currency_code
-from light.invoices.totals import MAX_AMOUNT, Line, format_quantity, line_amounts, parse_quantity
-from light.money import MoneyError, parse_amount, parse_rate, to_decimal_string
+from light.invoices.totals import MAX_AMOUNT, Line, Totals, compute, format_quantity, line_amounts, parse_quantity
+from light.money import MoneyError, is_currency, parse_amount, parse_rate, to_decimal_string
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 MAX_LINES = 100
@@ -107,6 +107,43 @@ def clean_currency(form, errors: dict, default: str | None = None) -> str:
     return clean_currency_code(form.get("currency") or default, errors)
 
 
+def clean_currency_for(form, errors: dict, customer_currency: str | None) -> str:
+    """The document's currency: the one chosen, else the customer's. "" when neither is known (no
+    customer could be resolved, and its own message says why: a blank Currency is no second
+    mistake to report)."""
+    if customer_currency is None and not (form.get("currency") or "").strip():
+        return ""
+    return clean_currency(form, errors, customer_currency)
+
+
+def new_customer_currency(form) -> str | None:
+    """The currency typed for a "New customer" (when that is the choice), if it is one."""
+    if (form.get("customer_id") or "").strip() != "new":
+        return None
+    code = str(form.get("new_customer_currency") or "").strip().upper()
+    return code if is_currency(code) else None
+
+
+def running_totals(form, currency: str) -> tuple[Totals, int]:
+    """The totals of the priced lines as typed so far, and how many of them aren't counted (a
+    number missing or unreadable). For the form's running total; saving validates in full (clean_lines)."""
+    counted, skipped = [], 0
+    for row in line_rows(form)[:MAX_LINES]:
+        if not row["unit_price"]:
+            continue  # not priced yet (a new row comes with quantity 1): nothing to count or fix
+        try:
+            line = Line(parse_quantity(row["quantity"]), parse_amount(row["unit_price"], currency),
+                        parse_rate(row["tax_rate"]))
+        except MoneyError:
+            skipped += 1
+            continue
+        if 0 <= line.unit_price <= MAX_AMOUNT and line_amounts(line).gross <= MAX_AMOUNT:
+            counted.append(line)
+        else:
+            skipped += 1
+    return compute(counted), skipped
+
+
 def clean_payment_method(form, errors: dict, allowed=("stripe", "bank_transfer")) -> str:
     method = (form.get("payment_method") or "").strip()
     if method not in allowed:
@@ -116,13 +153,13 @@ def clean_payment_method(form, errors: dict, allowed=("stripe", "bank_transfer")
 
 def clean_invoice(form, *, customer_currency: str | None) -> tuple[dict, list[LineInput], dict]:
     errors: dict = {}
-    currency = clean_currency(form, errors, customer_currency)
+    currency = clean_currency_for(form, errors, customer_currency)
     issue_date = parse_date(form.get("issue_date"), errors, "issue_date", "issue date")
     due_date = parse_date(form.get("due_date"), errors, "due_date", "due date")
     if issue_date and due_date and due_date < issue_date:
         errors["due_date"] = "The due date can't be before the issue date."
     payment_method = clean_payment_method(form, errors)
-    lines = clean_lines(line_rows(form), currency, errors) if "currency" not in errors else []
+    lines = clean_lines(line_rows(form), currency, errors) if currency and "currency" not in errors else []
     values = {"currency": currency, "issue_date": issue_date, "due_date": due_date,
               "payment_method": payment_method}
     return values, lines, errors

@@ -4,13 +4,15 @@ from datetime import timedelta
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.customers.services import customers_of
+from light.customers.models import Customer
+from light.customers.services import customers_of, duplicate_email_warning
 from light.errors import InvalidInput, Refused
 from light.extensions import db
+from light.ids import parse_id
 from light.invoices import bp, charging, services
-from light.invoices.forms import MAX_LINES, line_rows, rows_from_lines
+from light.invoices.forms import MAX_LINES, line_rows, new_customer_currency, rows_from_lines, running_totals
 from light.invoices.models import STATUS_LABELS, Invoice
-from light.money import CURRENCIES, MoneyError, parse_amount
+from light.money import CURRENCIES, MoneyError, is_currency, parse_amount
 from light.plumbing.jobs.queue import active_job
 from light.utc import utcnow
 from light.web import get_scoped_or_404, redirect_to, render, scoped
@@ -28,7 +30,29 @@ def _form_page(template, *, form, errors, invoice=None, status=200):
     rows = line_rows(form) if hasattr(form, "getlist") else form.get("rows", [])
     return render(template, "invoices/_form.html", form=form, errors=errors, invoice=invoice, gate=gate,
                   customers=customers_of(current_user.organization_id), currencies=CURRENCIES,
-                  rows=rows or [{}], status=status)
+                  rows=rows or [{}], running=_running_totals(form) if hasattr(form, "getlist") else None,
+                  status=status)
+
+
+def _running_totals(form) -> dict:
+    """The running subtotal and total of the form as typed: in the form's currency, else the
+    chosen customer's, else the one typed for a new customer."""
+    currency = (form.get("currency") or "").strip().upper()
+    if not is_currency(currency):
+        customer_id = parse_id((form.get("customer_id") or "").strip())
+        customer = scoped(Customer).filter(Customer.id == customer_id).one_or_none() if customer_id else None
+        currency = customer.currency if customer else (new_customer_currency(form) or "")
+    if not currency:
+        return {"currency": None}
+    totals, skipped = running_totals(form, currency)
+    return {"currency": currency, "totals": totals, "skipped": skipped}
+
+
+@bp.route("/totals", methods=["POST"])
+@login_required
+def totals():
+    """htmx, as lines are typed: the running subtotal, tax and total (computed here, in minor units)."""
+    return render("invoices/_totals.html", running=_running_totals(request.form))
 
 
 @bp.route("/")
@@ -51,6 +75,9 @@ def new():
         except InvalidInput as failed:
             return _form_page("invoices/new.html", form=request.form, errors=failed.errors, status=422)
         flash(f"Draft invoice for {invoice.customer.name} saved. Check it, then Issue it.", "success")
+        warning = duplicate_email_warning(invoice.customer) if request.form.get("customer_id") == "new" else None
+        if warning:
+            flash(warning, "warning")
         return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
     today = utcnow().date()
     form = {"issue_date": today.isoformat(), "due_date": (today + timedelta(days=14)).isoformat(),
@@ -65,7 +92,7 @@ def new_line():
     """htmx "Add line": one blank line row."""
     index = request.args.get("index", "")
     index = int(index) % MAX_LINES if index.isascii() and index.isdigit() and len(index) <= 6 else 0
-    return render("shared/_line.html", row={}, index=index, errors={})
+    return render("shared/_line.html", row={}, index=index, errors={}, autofocus=True)
 
 
 @bp.route("/<int:invoice_id>")

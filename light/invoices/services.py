@@ -11,7 +11,7 @@ from light.customers.models import Customer
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
-from light.invoices.forms import LineInput, clean_invoice
+from light.invoices.forms import LineInput, clean_invoice, new_customer_currency
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount
@@ -53,7 +53,8 @@ def _apply(invoice: Invoice, values: dict, lines: list[LineInput]) -> None:
 def _validate(organization_id: int, form):
     errors: dict = {}
     customer = resolve_customer(organization_id, form, errors)
-    values, lines, line_errors = clean_invoice(form, customer_currency=customer.currency if customer else None)
+    customer_currency = customer.currency if customer else new_customer_currency(form)
+    values, lines, line_errors = clean_invoice(form, customer_currency=customer_currency)
     errors.update(line_errors)
     if values["payment_method"] == "stripe":
         if not stripe_gate(organization_id).ok:
@@ -126,8 +127,12 @@ def issue(invoice_id: int, organization_id: int) -> bool:
         problem = stripe_charge_problem(invoice.total, invoice.currency)
         if problem:
             raise Refused(problem)
+    now = utcnow()
+    # Issued already past its due date (a back-dated invoice or contract period): Overdue at once,
+    # not at the clock's next pass.
+    status = "overdue" if invoice.due_date < now.date() else "issued"
     claimed = db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status == "draft").update(
-        {"status": "issued", "issued_at": utcnow()}, synchronize_session=False)
+        {"status": status, "issued_at": now}, synchronize_session=False)
     if not claimed:
         db.session.rollback()
         return False

@@ -6,7 +6,7 @@ from light.auth.login import start_session
 from light.auth.models import Invitation, User
 from light.errors import InvalidInput
 from light.team import bp, notify, services
-from light.web import owner_required, redirect_to, render, scoped
+from light.web import get_scoped_or_404, owner_required, redirect_to, render, scoped
 
 
 @bp.route("/settings/team")
@@ -17,9 +17,8 @@ def index():
 
 def _team_page(form=None, errors=None, invitation=None, status=200):
     members = scoped(User).order_by(User.created_at).all()
-    pending = scoped(Invitation).filter(Invitation.accepted_at.is_(None)).order_by(Invitation.created_at.desc()).all()
     return render("team/index.html", "team/_body.html", members=members,
-                  invitations=[i for i in pending if i.is_usable], form=form or {},
+                  invitations=services.pending_invitations(current_user.organization_id), form=form or {},
                   errors=errors or {}, new_invitation=invitation, status=status)
 
 
@@ -33,6 +32,31 @@ def create_invitation():
         return _team_page(form=request.form, errors=failed.errors, status=422)
     notify.send_invitation(invitation, inviter=current_user)
     return _team_page(invitation=invitation)
+
+
+@bp.route("/settings/team/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@owner_required
+def revoke_invitation(invitation_id):
+    invitation = get_scoped_or_404(Invitation, invitation_id)
+    email = invitation.email
+    if services.revoke(invitation):
+        flash(f"Invitation to {email} revoked: its link no longer works.", "success")
+    else:
+        flash(f"The invitation to {email} was used meanwhile: {email} is on the team now.", "warning")
+    return redirect_to(url_for("team.index"))
+
+
+@bp.route("/settings/team/invitations/<int:invitation_id>/resend", methods=["POST"])
+@owner_required
+def resend_invitation(invitation_id):
+    invitation = get_scoped_or_404(Invitation, invitation_id)
+    if invitation not in services.pending_invitations(current_user.organization_id):
+        flash("This invitation can't be sent again: it was used or has expired. Invite the person anew.", "error")
+        return redirect_to(url_for("team.index"))
+    notify.send_invitation(services.renew(invitation), inviter=current_user)
+    flash(f"Invitation e-mailed to {invitation.email} again; the link works for another "
+          f"{services.INVITATION_DAYS} days.", "success")
+    return redirect_to(url_for("team.index"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

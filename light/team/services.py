@@ -14,10 +14,14 @@ INVITATION_DAYS = 7
 def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
     errors: dict = {}
     email = clean_email(email, errors)
+    if "email" in errors and not (email or "").strip():
+        errors["email"] = "Enter the e-mail address of the person to invite."
     if role not in ("owner", "member"):
         errors["role"] = "Choose owner or member."
     if "email" not in errors and User.query.filter_by(email=email).first():
         errors["email"] = "This person already has a Light account."
+    elif "email" not in errors and pending_invitation(owner.organization_id, email):
+        errors["email"] = "An invitation to this e-mail is already pending: resend it below instead."
     if errors:
         raise InvalidInput(errors)
     invitation = Invitation(
@@ -29,6 +33,37 @@ def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def pending_invitations(organization_id: int) -> list[Invitation]:
+    """Invitations still waiting to be used: not accepted, not expired, and not for someone who
+    has an account by now (they joined through another invitation, or signed up themselves)."""
+    members = db.session.query(User.email)
+    found = (Invitation.query.filter(Invitation.organization_id == organization_id, Invitation.accepted_at.is_(None),
+                                     Invitation.expires_at > utcnow(), Invitation.email.not_in(members))
+             .order_by(Invitation.created_at.desc(), Invitation.id.desc()).all())
+    return found
+
+
+def pending_invitation(organization_id: int, email: str) -> Invitation | None:
+    return next((i for i in pending_invitations(organization_id) if i.email == email), None)
+
+
+def revoke(invitation: Invitation) -> bool:
+    """The link stops working at once. Deleted, not marked: an unused invitation records nothing.
+    False when it was used first (an accepted invitation stays, as the record of who joined)."""
+    invitation_id = invitation.id
+    db.session.expunge(invitation)
+    deleted = Invitation.query.filter_by(id=invitation_id, accepted_at=None).delete(synchronize_session=False)
+    db.session.commit()
+    return bool(deleted)
+
+
+def renew(invitation: Invitation) -> Invitation:
+    """Before e-mailing it again: the same link, valid for another INVITATION_DAYS from now."""
+    invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
     db.session.commit()
     return invitation
 

@@ -56,8 +56,8 @@ DEFINITIONS = (
                    "When the customer has saved payment details, charge them automatically when the invoice is "
                    "issued (details saved later are charged on the due date). The customer re-enters nothing.",
                    uses_stripe=True, enabled_by_default=True),
-    StepDefinition(MARK_PAID_AND_RECEIPT, "Mark paid and send a receipt",
-                   "When the payment arrives, mark the invoice paid and e-mail the customer a receipt.",
+    StepDefinition(MARK_PAID_AND_RECEIPT, "E-mail a receipt",
+                   "When a Stripe payment arrives, e-mail the customer a receipt. Invoices are marked paid either way.",
                    uses_stripe=True, enabled_by_default=True),
     StepDefinition(NOTIFY_ON_FAILURE, "Notify on failure",
                    "When a payment fails, notify your team and ask the customer to pay another way.",

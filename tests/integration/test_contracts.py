@@ -73,7 +73,8 @@ def test_the_clock_bills_each_period_once_across_month_ends_leap_february_and_do
     assert periods_billed(contract.id) == [(date(2024, 1, 31), "INV-0001"), (date(2024, 2, 29), "INV-0002"),
                                            (date(2024, 3, 31), "INV-0003"), (date(2024, 4, 30), "INV-0004")]
     april = Invoice.query.filter_by(contract_id=contract.id, period_start=date(2024, 4, 30)).one()
-    assert (april.period_end, april.status, april.total) == (date(2024, 5, 30), "issued", 4900)
+    # Invoiced on 2 May, due on its period's first day (30 April): Overdue as soon as it is issued.
+    assert (april.period_end, april.status, april.total) == (date(2024, 5, 30), "overdue", 4900)
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert "INV-0004" in page and "31 May 2024" in page  # billed periods and the next one
 
