@@ -122,6 +122,10 @@ def app(app_config, database_url):
         db.session.remove()
         _empty_tables()
         db.session.remove()
+        # Each test's app has its own connection pool: close it now rather than at garbage
+        # collection, or a PostgreSQL run piles up idle connections until "too many clients".
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def _empty_tables() -> None:
