@@ -28,9 +28,12 @@ def wants_fragment() -> bool:
     return not (htmx.boosted or htmx.history_restore_request)
 
 
-def render(page: str, fragment: str | None = None, *, status: int = 200, **context):
-    """The ONE place that decides full page vs fragment."""
+def render(page: str, fragment: str | None = None, *, status: int = 200, page_only=None, **context):
+    """The ONE place that decides full page vs fragment. `page_only`, a function returning more
+    context, is called only for the full page: what only the page shows costs a fragment nothing."""
     template = fragment if fragment and wants_fragment() else page
+    if page_only is not None and template == page:
+        context.update(page_only())
     response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
     return response

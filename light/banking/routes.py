@@ -76,12 +76,15 @@ def account(account_id):
                    payouts=payouts.for_page(rows), categories=CATEGORIES, label=label,
                    statuses=queries.STATUSES, after=request.args.get("after"))
     connection = bank_account.connection
-    last_run = (SyncRun.query.filter_by(connection_id=connection.id).order_by(SyncRun.id.desc()).first())
+
+    def page_only():  # the sync line, the progress bar and the chart sit outside both fragments
+        return dict(last_run=SyncRun.query.filter_by(connection_id=connection.id).order_by(SyncRun.id.desc()).first(),
+                    job=services.running_sync(connection), chart=queries.balance_chart(bank_account))
+
     # "Show more" (an `after` cursor) swaps in the next rows; the filters swap the whole transactions section.
     fragment = "banking/_rows.html" if request.args.get("after") else "banking/_transactions.html"
-    return render("banking/account.html", fragment, status=status, connection=connection,
-                  last_run=last_run, job=services.running_sync(connection),
-                  chart=queries.balance_chart(bank_account), **context)
+    return render("banking/account.html", fragment, status=status, connection=connection, page_only=page_only,
+                  **context)
 
 
 @bp.route(f"/payouts/<{ID}:payout_id>")
