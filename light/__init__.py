@@ -102,8 +102,10 @@ def _init_registries(app: Flask) -> None:
 
 def _init_web(app: Flask) -> None:
     from light import cli, error_pages, templating
+    from light.plumbing import request_ids
     from light.web import refuse_nul_bytes, security_headers
 
+    request_ids.init_app(app)  # first, so even a refused request has its id
     app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)
     templating.init_app(app)

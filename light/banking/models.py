@@ -30,6 +30,10 @@ class StripeConnection(OrganizationOwned, db.Model):
     # High-water mark: the newest balance transaction stored. Set only once a full backfill has
     # committed, then advanced page by page (oldest first), so a crash never skips anything.
     newest_transaction_id = db.Column(db.String(255))
+    # While a backfill runs: the newest transaction of its first page (the mark to set once it
+    # completes) and the oldest stored so far (where a restarted backfill carries on, starting_after).
+    backfill_newest_id = db.Column(db.String(255))
+    backfill_cursor = db.Column(db.String(255))
     backfilled_at = db.Column(db.DateTime)
     last_synced_at = db.Column(db.DateTime)
 

@@ -6,18 +6,20 @@ from flask import current_app
 
 from light.banking import sync
 from light.banking.connections import end_connection
-from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection
+from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection, SyncRun
 from light.errors import Refused
 from light.extensions import db
 from light.plumbing.jobs.models import Job
 from light.plumbing.jobs.queue import active_job, enqueue
 from light.plumbing.stripe_gateway import ConnectToken, GatewayError, OAuthError, StripeGateway
-from light.utc import utcnow
+from light.utc import from_unix, utcnow
 
 log = logging.getLogger(__name__)
 CONNECT_EVENTS = ("balance.available", "payout.created", "payout.updated", "payout.paid", "payout.failed",
                   "payout.canceled", "payout.reconciliation_completed", "charge.succeeded", "charge.refunded",
                   "charge.dispute.created", "account.application.deauthorized")
+# An event's change counts as read by a sync that started this long after the event was created.
+SYNC_COVERS_AFTER_SECONDS = 30
 
 
 class DisconnectError(Refused):
@@ -48,14 +50,16 @@ def sync_key(connection_id: int) -> str:
     return f"bank-sync:{connection_id}"
 
 
-def start_sync(connection: StripeConnection, trigger: str = "manual") -> Job | None:
-    """Queue a sync unless one is already queued or running for this connection."""
+def start_sync(connection: StripeConnection, trigger: str = "manual", *, coalesce: bool = False) -> Job | None:
+    """Queue a sync unless one is already queued or running for this connection. With `coalesce`
+    (something changed at Stripe), a sync already running is asked to sync once more when done, so
+    whatever happened while it ran is read too: however many ask, one follow-up sync."""
     if not connection.is_active:
         return None
     verb = "Importing" if connection.newest_transaction_id is None else "Syncing"
     return enqueue(sync.sync_job, connection.id, trigger, kind="bank_sync",
                    description=f"{verb} {connection.name}", organization_id=connection.organization_id,
-                   active_key=sync_key(connection.id))
+                   active_key=sync_key(connection.id), coalesce=coalesce)
 
 
 def running_sync(connection: StripeConnection) -> Job | None:
@@ -111,9 +115,22 @@ def revoked_by_stripe(stripe_user_id: str, event_created: int, livemode: bool) -
     return revoked
 
 
-def sync_connections_for(stripe_user_id: str, trigger: str = "webhook") -> list[Job]:
+def sync_connections_for(stripe_user_id: str, trigger: str = "webhook", *,
+                         changed_at: int | None = None) -> list[Job]:
+    """Something changed at Stripe (at unix time `changed_at`, when known): sync each connection
+    to that account, unless a sync that started after the change has already completed."""
     return [job for c in StripeConnection.query.filter_by(stripe_user_id=stripe_user_id, status="active")
-            if (job := start_sync(c, trigger)) is not None]
+            if not (changed_at and synced_since(c, changed_at))
+            and (job := start_sync(c, trigger, coalesce=True)) is not None]
+
+
+def synced_since(connection: StripeConnection, changed_at: int) -> bool:
+    """A completed sync of the connection started comfortably after `changed_at` (Stripe's clock
+    and Light's may differ by a little), so it already read the change."""
+    after = from_unix(changed_at + SYNC_COVERS_AFTER_SECONDS)
+    return db.session.query(SyncRun.query.filter(
+        SyncRun.connection_id == connection.id, SyncRun.started_at >= after, SyncRun.finished_at.isnot(None),
+        SyncRun.error.is_(None)).exists()).scalar()
 
 
 def reopen_payout(stripe_user_id: str, payout_id: str) -> int:

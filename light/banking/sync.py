@@ -1,8 +1,10 @@
 """Syncing a Stripe connection: balance transactions, balances and payout breakdowns.
 
 Crash safety rests on the high-water mark (`StripeConnection.newest_transaction_id`):
-- a backfill pages newest first and sets the mark only after its last page has committed, so a
-  backfill that dies is simply run again (rows are upserted by Stripe id: nothing doubles);
+- a backfill pages newest first and sets the mark only after its last page has committed. Each page
+  commits with a resume cursor (`backfill_cursor`, the oldest transaction stored so far), so a
+  backfill that dies carries on from there when run again (`starting_after`), and rows are
+  upserted by Stripe id: nothing doubles, nothing is read twice but the page that was in flight;
 - a later sync pages oldest first from the mark and advances it after each committed page, so a
   sync that dies resumes where it stopped.
 When nothing is new, a sync costs one API call: pending transactions are re-read only once their
@@ -30,6 +32,9 @@ from light.utc import utcnow
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
              "description", "source_id")
+
+
+STOPPED = "Stopped when its worker stopped; the next sync carried on from there."
 
 
 class SyncFailed(Refused):
@@ -102,10 +107,7 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
     if connection is None or not connection.is_active:
         return None
     gateway = gateway or gateway_for(connection)
-    run = SyncRun(organization_id=connection.organization_id, connection_id=connection.id, trigger=trigger,
-                  kind="incremental" if connection.newest_transaction_id else "backfill")
-    db.session.add(run)
-    db.session.commit()
+    run = _start_run(connection, trigger)
     feed = Feed(connection, gateway, run)
     try:
         changed = _backfill(feed) if run.kind == "backfill" else _since(feed)
@@ -135,6 +137,18 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
     return run
 
 
+def _start_run(connection: StripeConnection, trigger: str) -> SyncRun:
+    # One sync of a connection runs at a time (the job's active key): an unfinished run found now
+    # died with its worker, and this one carries on from where it stopped.
+    SyncRun.query.filter_by(connection_id=connection.id, finished_at=None).update(
+        {"finished_at": utcnow(), "error": STOPPED}, synchronize_session=False)
+    run = SyncRun(organization_id=connection.organization_id, connection_id=connection.id, trigger=trigger,
+                  kind="incremental" if connection.newest_transaction_id else "backfill")
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
 def _finish(run: SyncRun, error: str | None) -> None:
     run = db.session.merge(run)
     run.finished_at, run.error = utcnow(), error
@@ -150,19 +164,38 @@ def _platform_key_works() -> bool:
 
 
 def _backfill(feed: Feed) -> bool:
-    newest, pages = None, 0
-    for page in feed.gateway.balance_transaction_pages():
-        newest = newest or page[0].id
+    connection, pages = feed.connection, 0
+    for page in _pages_after(feed.gateway, connection.backfill_cursor):
+        connection.backfill_newest_id = connection.backfill_newest_id or page[0].id
         feed.store_page(page)
+        connection.backfill_cursor = page[-1].id  # committed with the page it follows
         db.session.commit()
         pages += 1
         if pages % 5 == 1:
             # The total is unknown until the end: the bar creeps towards 95%.
             report_progress(95 - 95 * 0.97 ** pages, f"{feed.run.fetched_count:,} transactions so far")
-    feed.connection.newest_transaction_id = newest
-    feed.connection.backfilled_at = utcnow()
+    connection.newest_transaction_id = connection.backfill_newest_id
+    connection.backfill_newest_id = connection.backfill_cursor = None
+    connection.backfilled_at = utcnow()
     db.session.commit()
     return True
+
+
+def _pages_after(gateway, cursor: str | None):
+    """Balance transactions newest first, from the top or after `cursor` (a resumed backfill)."""
+    if cursor is None:
+        yield from gateway.balance_transaction_pages()
+        return
+    # StripeGateway.balance_transaction_pages has no starting_after of its own (yet): page with the
+    # same request it makes, from the cursor.
+    params = {"limit": 100, "starting_after": cursor}
+    while True:
+        txns, has_more = gateway._txn_page(dict(params))
+        if txns:
+            yield txns
+        if not has_more or not txns:
+            return
+        params["starting_after"] = txns[-1].id
 
 
 def _since(feed: Feed) -> bool:

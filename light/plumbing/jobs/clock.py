@@ -1,4 +1,5 @@
-"""Periodic work for the `clock` process: each task of the schedule is enqueued when it is due.
+"""Periodic work for the `clock` process: each task of the schedule is enqueued when it is due,
+and each job whose worker stopped (its lease expired, see lease.py) is queued again.
 
 Due-ness is recorded in the database, so running two clocks, or restarting one, neither repeats a
 task inside its interval nor forgets one after downtime.
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from light.extensions import db
+from light.plumbing.jobs import lease
 from light.plumbing.jobs.models import ClockRun
 from light.plumbing.jobs.queue import enqueue
 from light.utc import utcnow
@@ -36,8 +38,10 @@ def is_due(last_run: datetime | None, now: datetime, minutes: int) -> bool:
 
 
 def tick(now: datetime | None = None, schedule: Sequence[Periodic] | None = None) -> list[str]:
-    """Enqueue each task of `schedule` (the app's, from light/schedule.py, by default) that is due."""
+    """Queue again the jobs whose worker stopped, then enqueue each task of `schedule` (the app's,
+    from light/schedule.py, by default) that is due. Returns the names of the tasks enqueued."""
     now = now or utcnow()
+    lease.recover(now)
     started = []
     for item in current_app.extensions["light_schedule"] if schedule is None else schedule:
         minutes = int(current_app.config.get(item.interval_config, 15))

@@ -10,6 +10,8 @@ class StripeEvent(db.Model):
     endpoint's handlers must see it."""
 
     __tablename__ = "stripe_events"
+    # The drain job (services.process_pending) looks up what an endpoint has not processed yet.
+    __table_args__ = (db.Index("ix_stripe_events_pending", "endpoint", "processed_at", "created"),)
     id = db.Column(db.String(255), primary_key=True)
     # Which endpoint it came to: "connect" (the bank feed) or "integration:<id>" (payments).
     endpoint = db.Column(db.String(40), primary_key=True)
