@@ -2,7 +2,10 @@
 import click
 from cryptography.fernet import Fernet
 
+from light.auth import reset
+from light.auth.models import User
 from light.plumbing.jobs import clock as light_clock
+from light.urls import external_url
 
 
 def register(app) -> None:
@@ -20,3 +23,12 @@ def register(app) -> None:
     def generate_key():
         """Print a new LIGHT_ENCRYPTION_KEY."""
         click.echo(Fernet.generate_key().decode())
+
+    @app.cli.command("reset-link")
+    @click.argument("email")
+    def reset_link(email: str):
+        """Print a one-time "choose a new password" link for EMAIL (for a server without SMTP)."""
+        user = User.query.filter_by(email=email.strip().lower()).first()
+        if user is None or not user.is_active:
+            raise click.ClickException(f"No account uses {email}.")
+        click.echo(external_url("auth.reset_password", token=reset.make_token(user)))

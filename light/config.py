@@ -72,6 +72,8 @@ class Config:
         self.LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", "300"))
         # Attempts per client address within LOGIN_LOCK_SECONDS, over all e-mails (password spraying).
         self.LOGIN_MAX_FAILURES_PER_CLIENT = int(env("LOGIN_MAX_FAILURES_PER_CLIENT", "30"))
+        # How long a "Forgot password" link works.
+        self.PASSWORD_RESET_SECONDS = int(env("PASSWORD_RESET_SECONDS", "3600"))
         # How many proxies in front of Light set X-Forwarded-For/-Proto (1 on Heroku-style platforms);
         # 0 trusts none, so a client can't pick the address it is throttled by.
         self.TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))

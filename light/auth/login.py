@@ -8,9 +8,11 @@ from light.extensions import db
 
 def load_user(user_id: str):
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError, OverflowError):
         return None
+    # A member removed from the team is logged out everywhere at their next request.
+    return user if user is not None and user.is_active else None
 
 
 def init_login(login_manager) -> None:

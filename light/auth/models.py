@@ -35,7 +35,14 @@ class User(UserMixin, OrganizationOwned, db.Model):
     password_hash = db.Column(db.String(256), nullable=False)
     role = db.Column(db.String(16), nullable=False, default="member")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # An owner removed them from the team: they can no longer log in, and what they did keeps
+    # their name. Re-inviting the same e-mail brings them back.
+    removed_at = db.Column(db.DateTime)
     organization = db.relationship(Organization)
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])

@@ -1,7 +1,7 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, logout_user
 
-from light.auth import bp, services
+from light.auth import bp, reset, services
 from light.auth.login import clear_session, start_session
 from light.errors import InvalidInput
 from light.web import redirect_to, render, safe_next
@@ -52,3 +52,34 @@ def logout():
     logout_user()
     flash("You have logged out.", "info")
     return redirect_to(url_for("auth.login"))
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form, errors, sent = request.form, {}, False
+    if request.method == "POST":
+        try:
+            reset.request_link(form.get("email", ""), client=request.remote_addr)
+        except InvalidInput as failed:
+            errors = failed.errors
+        else:
+            sent = True
+    return render("auth/forgot.html", form=form, errors=errors, sent=sent, status=422 if errors else 200)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = reset.user_for(token)
+    if user is None:
+        return render("auth/reset_invalid.html", status=404)
+    errors = {}
+    if request.method == "POST":
+        try:
+            reset.reset_password(user, request.form.get("password", ""))
+        except InvalidInput as failed:
+            errors = failed.errors
+        else:
+            start_session(user)
+            flash("Your password is changed, and you are logged in.", "success")
+            return redirect_to(url_for("home.index"))
+    return render("auth/reset.html", user=user, errors=errors, status=422 if errors else 200)

@@ -46,7 +46,7 @@ def log_in(*, email: str, password: str, client: str | None = None) -> User | No
     user = User.query.filter_by(email=email).first() if email else None
     # Hash even when there is no such user, so the response time doesn't reveal it either.
     ok = user.check_password(password or "") if user else _burn_hash(password)
-    if ok:
+    if ok and user.is_active:
         throttle.forget(f"email:{email}")
         if client_key:
             throttle.uncount(client_key)

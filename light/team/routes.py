@@ -4,9 +4,9 @@ from flask_login import current_user, login_required
 
 from light.auth.login import start_session
 from light.auth.models import Invitation, User
-from light.errors import InvalidInput
+from light.errors import InvalidInput, Refused
 from light.team import bp, notify, services
-from light.web import get_scoped_or_404, owner_required, redirect_to, render, scoped
+from light.web import get_scoped_or_404, owner_required, redirect_to, render
 
 
 @bp.route("/settings/team")
@@ -16,7 +16,7 @@ def index():
 
 
 def _team_page(form=None, errors=None, invitation=None, status=200):
-    members = scoped(User).order_by(User.created_at).all()
+    members = services.active_members(current_user.organization_id)
     return render("team/index.html", "team/_body.html", members=members,
                   invitations=services.pending_invitations(current_user.organization_id), form=form or {},
                   errors=errors or {}, new_invitation=invitation, status=status)
@@ -57,6 +57,37 @@ def resend_invitation(invitation_id):
     flash(f"Invitation e-mailed to {invitation.email} again; the link works for another "
           f"{services.INVITATION_DAYS} days.", "success")
     return redirect_to(url_for("team.index"))
+
+
+@bp.route("/settings/team/members/<int:user_id>/role", methods=["POST"])
+@owner_required
+def change_role(user_id):
+    member = get_scoped_or_404(User, user_id)
+    try:
+        services.change_role(owner=current_user, member=member, role=request.form.get("role", ""))
+    except (InvalidInput, Refused) as refused:
+        flash(_message(refused), "error")
+    else:
+        flash(f"{member.name} is now {'an owner' if member.role == 'owner' else 'a member'}.", "success")
+    return redirect_to(url_for("team.index"))
+
+
+@bp.route("/settings/team/members/<int:user_id>/remove", methods=["POST"])
+@owner_required
+def remove_member(user_id):
+    member = get_scoped_or_404(User, user_id)
+    leaving_myself = member.id == current_user.id
+    try:
+        services.remove(owner=current_user, member=member)
+    except Refused as refused:
+        flash(str(refused), "error")
+        return redirect_to(url_for("team.index"))
+    flash(f"{member.name} was removed from the team and can no longer log in.", "success")
+    return redirect_to(url_for("auth.login") if leaving_myself else url_for("team.index"))
+
+
+def _message(refused) -> str:
+    return " ".join(refused.errors.values()) if isinstance(refused, InvalidInput) else str(refused)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from light.auth.forms import check_password_strength, clean_email, clean_name
 from light.auth.models import Invitation, User
-from light.errors import InvalidInput
+from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.utc import utcnow
 
@@ -18,7 +18,8 @@ def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
         errors["email"] = "Enter the e-mail address of the person to invite."
     if role not in ("owner", "member"):
         errors["role"] = "Choose owner or member."
-    if "email" not in errors and User.query.filter_by(email=email).first():
+    existing = User.query.filter_by(email=email).first() if "email" not in errors else None
+    if existing and not (existing.removed_at and existing.organization_id == owner.organization_id):
         errors["email"] = "This person already has a Light account."
     elif "email" not in errors and pending_invitation(owner.organization_id, email):
         errors["email"] = "An invitation to this e-mail is already pending: resend it below instead."
@@ -40,7 +41,7 @@ def invite(*, owner: User, email: str, role: str = "member") -> Invitation:
 def pending_invitations(organization_id: int) -> list[Invitation]:
     """Invitations still waiting to be used: not accepted, not expired, and not for someone who
     has an account by now (they joined through another invitation, or signed up themselves)."""
-    members = db.session.query(User.email)
+    members = db.session.query(User.email).filter(User.removed_at.is_(None))
     found = (Invitation.query.filter(Invitation.organization_id == organization_id, Invitation.accepted_at.is_(None),
                                      Invitation.expires_at > utcnow(), Invitation.email.not_in(members))
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).all())
@@ -77,7 +78,8 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     errors: dict = {}
     name = clean_name(name, errors, "name", "your name")
     check_password_strength(password, errors, invitation.email)
-    if User.query.filter_by(email=invitation.email).first():
+    returning = User.query.filter_by(email=invitation.email).first()
+    if returning and not (returning.removed_at and returning.organization_id == invitation.organization_id):
         errors["email"] = "This e-mail already has a Light account. Log in instead."
     if errors:
         raise InvalidInput(errors)
@@ -89,9 +91,48 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str) -> Us
     if not claimed:
         db.session.rollback()
         raise InvalidInput({"name": "This invitation has already been used."})
-    user = User(email=invitation.email, name=name, role=invitation.role,
-                organization_id=invitation.organization_id)
+    # Someone removed from the team and invited back keeps their history under the same account.
+    user = returning or User(email=invitation.email, organization_id=invitation.organization_id)
+    user.name, user.role, user.removed_at = name, invitation.role, None
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def change_role(*, owner: User, member: User, role: str) -> User:
+    """Make a member an owner or an owner a member; the team always keeps one owner."""
+    if role not in ("owner", "member"):
+        raise InvalidInput({"role": "Choose owner or member."})
+    if member.removed_at is not None:
+        raise Refused(f"{member.name} is no longer on the team.")
+    if role == "member" and member.role == "owner":
+        _keep_an_owner(owner.organization_id, leaving=member)
+    member.role = role
+    db.session.commit()
+    return member
+
+
+def remove(*, owner: User, member: User) -> User:
+    """They can't log in any more and their open sessions end; what they did keeps their name."""
+    if member.removed_at is not None:
+        raise Refused(f"{member.name} was already removed.")
+    if member.role == "owner":
+        _keep_an_owner(owner.organization_id, leaving=member)
+    member.removed_at = utcnow()
+    db.session.commit()
+    return member
+
+
+def _keep_an_owner(organization_id: int, *, leaving: User) -> None:
+    # Locks the owners' rows, so two owners demoting each other at once can't leave none.
+    owners = (User.query.filter(User.organization_id == organization_id, User.role == "owner",
+                                User.removed_at.is_(None)).with_for_update().all())
+    if not any(o.id != leaving.id for o in owners):
+        db.session.rollback()
+        raise Refused("The team needs at least one owner: make someone else an owner first.")
+
+
+def active_members(organization_id: int) -> list[User]:
+    return (User.query.filter(User.organization_id == organization_id, User.removed_at.is_(None))
+            .order_by(User.created_at, User.id).all())

@@ -16,10 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def send(*, organization_id: int | None, to: str, subject: str, text: str, html: str | None = None,
-         kind: str = "general") -> OutboxMessage:
+         kind: str = "general", kept_text: str | None = None) -> OutboxMessage:
+    """Send `text` (and `html`); the Outbox keeps `kept_text` instead when given, for an e-mail
+    whose link is a secret nobody else may read (a password reset)."""
     # A subject is one header line: a line break from a customer's or invoice's name must not end it.
     subject = " ".join(subject.split())[:300]
-    message = OutboxMessage(organization_id=organization_id, to=to, subject=subject, body=text,
+    message = OutboxMessage(organization_id=organization_id, to=to, subject=subject,
+                            body=text if kept_text is None else kept_text,
                             kind=kind, status="kept")
     db.session.add(message)
     smtp_url = current_app.config.get("SMTP_URL")
