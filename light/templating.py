@@ -1,16 +1,41 @@
 """Jinja filters and globals shared by every template."""
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_request_context
+from flask_login import current_user
 
 from light import __version__, money
 from light.invoices.forms import rate_text
 from light.invoices.totals import format_quantity
 from light.plumbing.crypto import mask_secret
+from light.settings.organization import DATE_FORMATS
 
-# The one way Light writes a day and a moment. Light stores every time as UTC, and says so.
+# The one way Light writes a day and a moment, unless the organization chose another date format
+# and time zone (Settings > Organization). Light stores every time as UTC; a moment is shown in the
+# organization's zone, named, so "14:05 CET" is never mistaken for UTC.
 DATE_FORMAT = "%d %b %Y"  # 02 Dec 2026
 DATETIME_FORMAT = "%d %b %Y %H:%M UTC"  # 02 Dec 2026 14:05 UTC
+
+
+def show_as(organization) -> None:
+    """Pages nobody is signed in to (a customer's pay page) write dates their biller's way."""
+    g.light_organization = organization
+
+
+def _organization():
+    if not has_request_context():
+        return None
+    organization = g.get("light_organization")
+    if organization is None and current_user and current_user.is_authenticated:
+        organization = current_user.organization
+    return organization
+
+
+def _date_format() -> str:
+    organization = _organization()
+    chosen = DATE_FORMATS.get(organization.date_format) if organization else None
+    return chosen[0] if chosen else DATE_FORMAT
 
 
 def _utc(value: datetime) -> datetime:
@@ -24,7 +49,7 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _utc(value)
-    return value.strftime(DATE_FORMAT)
+    return value.strftime(_date_format())
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -33,7 +58,12 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _utc(value)
-    return value.strftime(DATETIME_FORMAT)
+    organization = _organization()
+    zone = organization.time_zone if organization else "UTC"
+    if not zone or zone == "UTC":
+        return value.strftime(f"{_date_format()} %H:%M UTC")
+    local = value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+    return local.strftime(f"{_date_format()} %H:%M ") + local.tzname()
 
 
 def init_app(app: Flask) -> None:

@@ -13,10 +13,26 @@ def utcnow() -> datetime:
 
 
 class Organization(db.Model):
+    """The team's company. What Settings > Organization holds is printed on invoices, pay pages and
+    e-mails (light/settings/organization.py checks it)."""
+
     __tablename__ = "organizations"
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(120), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    legal_name = db.Column(db.String(200), nullable=False, default="", server_default="")
+    address = db.Column(db.Text, nullable=False, default="", server_default="")
+    tax_id = db.Column(db.String(60), nullable=False, default="", server_default="")
+    bank_details = db.Column(db.Text, nullable=False, default="", server_default="")
+    invoice_prefix = db.Column(db.String(10), nullable=False, default="INV-", server_default="INV-")
+    time_zone = db.Column(db.String(60), nullable=False, default="UTC", server_default="UTC")
+    date_format = db.Column(db.String(10), nullable=False, default="d_mon_y", server_default="d_mon_y")
+    logo = db.deferred(db.Column(db.LargeBinary))  # PNG or JPEG, small; loaded only when served
+    logo_type = db.Column(db.String(20))
+
+    @property
+    def billing_name(self) -> str:
+        return self.legal_name or self.name
 
 
 class OrganizationOwned:

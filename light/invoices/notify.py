@@ -16,9 +16,20 @@ def _summary(invoice: Invoice) -> str:
             f"due {invoice.due_date:%d %B %Y}.")
 
 
+def _organization(invoice: Invoice) -> Organization | None:
+    return db.session.get(Organization, invoice.organization_id)
+
+
 def _org_name(invoice: Invoice) -> str:
-    organization = db.session.get(Organization, invoice.organization_id)
-    return organization.name if organization else "Light"
+    organization = _organization(invoice)
+    return organization.billing_name if organization else "Light"
+
+
+def _pay_to(invoice: Invoice) -> str:
+    """Where a bank transfer goes, from Settings > Organization (nothing when it isn't set)."""
+    organization = _organization(invoice)
+    details = organization.bank_details.strip() if organization else ""
+    return f"\nPay to:\n{details}\n" if details else ""
 
 
 def send_pay_link(invoice: Invoice, *, reminder: str | None = None) -> None:
@@ -39,7 +50,8 @@ def send_bank_transfer_invoice(invoice: Invoice, *, reminder: str | None = None)
     lines = "\n".join(f"- {line.description}: {format_amount(line.gross, invoice.currency)}" for line in invoice.lines)
     text = (f"Hello {invoice.customer.name},\n\n{_summary(invoice)}\n\n{lines}\n\n"
             f"Amount due: {format_amount(invoice.amount_due, invoice.currency)}\n"
-            f"Please pay by bank transfer, quoting {invoice.number} as the reference.\n\nThank you,\n{org}\n")
+            f"Please pay by bank transfer, quoting {invoice.number} as the reference.\n{_pay_to(invoice)}"
+            f"\nThank you,\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
               kind="invoice_reminder" if reminder else "invoice")
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from light.auth.models import Organization
 from light.customers import services as customers
 from light.customers.models import Customer
 from light.errors import InvalidInput, Refused
@@ -137,8 +138,9 @@ def issue(invoice_id: int, organization_id: int) -> bool:
         db.session.rollback()
         return False
     number = _next_number(organization_id)
+    prefix = db.session.query(Organization.invoice_prefix).filter_by(id=organization_id).scalar() or "INV-"
     db.session.query(Invoice).filter(Invoice.id == invoice_id).update(
-        {"number": f"INV-{number:04d}"}, synchronize_session=False)
+        {"number": f"{prefix}{number:04d}"}, synchronize_session=False)
     db.session.commit()
     db.session.refresh(invoice)
     add_event(invoice, "issued", f"Issued as {invoice.number}, due {invoice.due_date:%d %b %Y}.")

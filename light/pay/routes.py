@@ -1,13 +1,15 @@
 """The customer's pay page. No login: the unguessable token in the URL is the only key, so an
 unknown token is a plain 404 and nothing else of the organization is reachable from here."""
-from flask import abort, redirect, request
+from flask import Response, abort, redirect, request
 
+from light.auth.models import Organization
 from light.extensions import db
 from light.invoices import checkout as stripe_checkout
 from light.invoices import services
 from light.invoices.collection import PAYABLE, CannotCollect
 from light.invoices.models import Invoice
 from light.pay import bp
+from light.templating import show_as
 from light.utc import utcnow
 from light.web import render
 
@@ -36,8 +38,10 @@ def show(token):
 
 
 def _page(invoice, *, payable, returned=False, error=None, status=200):
-    response = render("pay/show.html", invoice=invoice, payable=payable, returned=returned, error=error,
-                      status=status)
+    organization = db.session.get(Organization, invoice.organization_id)
+    show_as(organization)
+    response = render("pay/show.html", invoice=invoice, organization=organization, payable=payable,
+                      returned=returned, error=error, status=status)
     # The token is the key: keep it out of caches and out of Referer headers to other sites.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -57,3 +61,14 @@ def checkout(token):
         return _page(invoice, payable=False, error=f"Online payment isn't available right now: {refused.message}",
                      status=409)
     return redirect(url, code=303)
+
+
+@bp.route("/<token>/logo")
+def logo(token):
+    """Who is billing, on the customer's pay page: the organization's logo, by the same key."""
+    invoice = _invoice(token)
+    organization = db.session.get(Organization, invoice.organization_id)
+    if not organization.logo_type:
+        abort(404)
+    return Response(organization.logo, mimetype=organization.logo_type,
+                    headers={"Cache-Control": "private, max-age=3600", "Referrer-Policy": "no-referrer"})

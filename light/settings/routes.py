@@ -1,11 +1,12 @@
 from functools import wraps
 
-from flask import abort, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from light.errors import InvalidInput
 from light.plumbing.mail.models import OutboxMessage
-from light.settings import bp
-from light.web import get_scoped_or_404, render, scoped
+from light.settings import bp, organization
+from light.web import get_scoped_or_404, redirect_to, render, scoped
 
 
 @bp.route("/")
@@ -44,3 +45,38 @@ def outbox():
 def outbox_message(message_id):
     message = get_scoped_or_404(OutboxMessage, message_id)
     return render("settings/outbox_message.html", message=message)
+
+
+@bp.route("/organization", methods=["GET", "POST"])
+@login_required
+def organization_page():
+    org, errors, form = current_user.organization, {}, request.form
+    if request.method == "POST":
+        if not current_user.is_owner:
+            abort(403, "Only owners can change the organization's details.")
+        upload = request.files.get("logo")
+        try:
+            organization.update(org, form, upload.read() if upload and upload.filename else None,
+                                remove_logo=bool(form.get("remove_logo")))
+        except InvalidInput as failed:
+            errors = failed.errors
+        else:
+            flash("Organization details saved: new invoices, pay pages and e-mails use them.", "success")
+            return redirect_to(url_for("settings.organization_page"))
+    return render("settings/organization.html", org=org, form=form if errors else _values(org), errors=errors,
+                  date_formats=organization.date_format_choices(), time_zones=organization.time_zones(),
+                  status=422 if errors else 200)
+
+
+def _values(org) -> dict:
+    fields = ("name", "legal_name", "address", "tax_id", "bank_details", "invoice_prefix", "time_zone", "date_format")
+    return {field: getattr(org, field) or "" for field in fields}
+
+
+@bp.route("/organization/logo")
+@login_required
+def organization_logo():
+    org = current_user.organization
+    if not org.logo_type:
+        abort(404)
+    return Response(org.logo, mimetype=org.logo_type, headers={"Cache-Control": "private, max-age=60"})
