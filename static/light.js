@@ -38,3 +38,14 @@ document.addEventListener("htmx:afterSettle", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   focusFirstInvalid(document.getElementById("main"));
 });
+
+// The phone's Menu button opens and closes the main links. Boosted navigation swaps the body,
+// so a page always arrives with the menu closed again.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest(".menu-button");
+  if (!button) { return; }
+  var header = button.closest(".app-header");
+  var open = !header.classList.contains("menu-open");
+  header.classList.toggle("menu-open", open);
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+});
