@@ -45,7 +45,8 @@ def bill_contract(contract_id: int, today) -> int:
         return 0
     billed = {start for start, in db.session.query(Invoice.period_start).filter(Invoice.contract_id == contract.id)}
     issued = 0
-    for period in periods.due_periods(contract.start_date, contract.frequency, today, contract.end_date):
+    due = periods.due_periods(contract.start_date, contract.frequency, today, contract.end_date)
+    for period in periods.to_bill(due, billed, contract.skip_before):
         if period.start in billed:
             invoice = Invoice.query.filter_by(contract_id=contract.id, period_start=period.start).one()
             if invoice.status != "draft":

@@ -4,7 +4,7 @@ from light.extensions import db
 from light.invoices.models import PAYMENT_METHODS
 from light.utc import utcnow
 
-STATUSES = ("active", "ended", "cancelled")
+STATUSES = ("active", "paused", "ended", "cancelled")
 
 
 class Contract(OrganizationOwned, db.Model):
@@ -22,6 +22,10 @@ class Contract(OrganizationOwned, db.Model):
     tax_total = db.Column(db.BigInteger, nullable=False, default=0)
     total = db.Column(db.BigInteger, nullable=False, default=0)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    cancelled_on = db.Column(db.Date)  # when someone cancelled it (now, or at the end of a period)
+    paused_on = db.Column(db.Date)  # set while paused
+    # Periods starting before this day are never billed: they fell in a pause.
+    skip_before = db.Column(db.Date)
 
     customer = db.relationship("Customer")
     lines = db.relationship("ContractLine", order_by="ContractLine.position", cascade="all, delete-orphan",

@@ -76,3 +76,16 @@ def is_finished(start: date, frequency: str, today: date, end_date: date | None)
     """True once every period of a contract with an end date has started (all are billed)."""
     return end_date is not None and period(start, frequency, len(due_periods(start, frequency, today, end_date)),
                                            end_date) is None
+
+
+def current(start: date, frequency: str, today: date, end_date: date | None = None) -> Period | None:
+    """The period `today` falls in (None before the first starts or after the last ends)."""
+    started = due_periods(start, frequency, today, end_date)
+    return started[-1] if started and started[-1].end >= today else None
+
+
+def to_bill(due: list[Period], billed_starts, skip_before: date | None) -> list[Period]:
+    """The due periods the clock still looks at: those with an invoice already (a draft among them
+    is finished), and the rest unless they started before `skip_before`: those fell in a pause,
+    and the customer isn't billed for a paused month afterwards."""
+    return [p for p in due if p.start in billed_starts or skip_before is None or p.start >= skip_before]

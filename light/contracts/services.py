@@ -1,6 +1,7 @@
 """Contracts: plain values in, commit, domain errors out. Billing each period happens in jobs.py."""
 from datetime import timedelta
 
+from light.contracts import periods
 from light.contracts.models import Contract, ContractLine
 from light.contracts.periods import MONTHS
 from light.errors import InvalidInput, Refused
@@ -13,6 +14,7 @@ from light.invoices.forms import (
     new_customer_currency,
     parse_date,
 )
+from light.invoices.models import Invoice
 from light.invoices.services import resolve_customer
 from light.invoices.totals import compute, stripe_charge_problem
 from light.utc import utcnow
@@ -34,6 +36,43 @@ def create_contract(organization_id: int, form) -> Contract:
     start_date = parse_date(form.get("start_date"), errors, "start_date", "start date")
     if start_date and start_date < utcnow().date() - timedelta(days=MAX_BACKDATE_DAYS):
         errors["start_date"] = "A contract can start at most a year ago: every period since would be invoiced at once."
+    terms = _terms(organization_id, form, errors, start_date=start_date, currency=currency)
+    if errors:
+        db.session.rollback()
+        raise InvalidInput(errors)
+    contract = Contract(organization_id=organization_id, customer=customer, currency=currency, frequency=frequency,
+                        start_date=start_date)
+    _apply(contract, terms)
+    db.session.add(contract)
+    db.session.commit()
+    return contract
+
+
+def update_contract(contract: Contract, form) -> Contract:
+    """Edit what later periods bill: lines, end date, days until due and payment method. Invoices
+    already issued keep theirs; the customer, currency, frequency and start stay (they anchor the
+    periods)."""
+    if contract.status in ("ended", "cancelled"):
+        raise Refused("This contract has ended: create a new one instead.")
+    errors: dict = {}
+    terms = _terms(contract.organization_id, form, errors, start_date=contract.start_date,
+                   currency=contract.currency)
+    last_billed = (db.session.query(db.func.max(Invoice.period_start)).filter(Invoice.contract_id == contract.id)
+                   .scalar())
+    if terms["end_date"] and last_billed and terms["end_date"] < last_billed:
+        errors["end_date"] = (f"A period starting {last_billed:%d %b %Y} is invoiced already: end the contract "
+                              "on or after that day.")
+    if errors:
+        db.session.rollback()
+        raise InvalidInput(errors)
+    contract.lines.clear()
+    db.session.flush()
+    _apply(contract, terms)
+    db.session.commit()
+    return contract
+
+
+def _terms(organization_id: int, form, errors: dict, *, start_date, currency) -> dict:
     end_date = None
     if (form.get("end_date") or "").strip():
         end_date = parse_date(form.get("end_date"), errors, "end_date", "end date")
@@ -54,23 +93,45 @@ def create_contract(organization_id: int, form) -> Contract:
             problem = stripe_charge_problem(totals.total, currency)
             if problem:
                 errors["lines"] = problem
-    if errors:
-        db.session.rollback()
-        raise InvalidInput(errors)
-    contract = Contract(organization_id=organization_id, customer=customer, currency=currency, frequency=frequency,
-                        start_date=start_date, end_date=end_date, payment_method=payment_method,
-                        days_until_due=int(days), subtotal=totals.subtotal, tax_total=totals.tax, total=totals.total,
-                        lines=[ContractLine(position=i, description=line.description,
-                                            quantity_milli=line.quantity_milli, unit_price=line.unit_price,
-                                            tax_rate=line.tax_rate) for i, line in enumerate(lines)])
-    db.session.add(contract)
-    db.session.commit()
-    return contract
+    return {"end_date": end_date, "days_until_due": int(days), "payment_method": payment_method, "lines": lines,
+            "totals": totals}
 
 
-def cancel(contract: Contract) -> None:
-    """No further periods are billed; invoices already issued stay as they are."""
-    if contract.status != "active":
+def _apply(contract: Contract, terms: dict) -> None:
+    totals = terms["totals"]
+    contract.end_date, contract.payment_method = terms["end_date"], terms["payment_method"]
+    contract.days_until_due = terms["days_until_due"]
+    contract.subtotal, contract.tax_total, contract.total = totals.subtotal, totals.tax, totals.total
+    contract.lines.extend(ContractLine(position=i, description=line.description, quantity_milli=line.quantity_milli,
+                                       unit_price=line.unit_price, tax_rate=line.tax_rate)
+                          for i, line in enumerate(terms["lines"]))
+
+
+def cancel(contract: Contract, *, at_period_end: bool = False) -> None:
+    """Now: no further periods are billed. At the end of the period: the period under way is the
+    last (the contract ends with it). Invoices already issued stay as they are either way."""
+    if contract.status not in ("active", "paused"):
         raise Refused("This contract is no longer active.")
-    contract.status = "cancelled"
+    today = utcnow().date()
+    under_way = periods.current(contract.start_date, contract.frequency, today, contract.end_date)
+    if at_period_end and under_way is not None and contract.status == "active":
+        contract.end_date = under_way.end
+    else:
+        contract.status = "cancelled"
+    contract.cancelled_on, contract.paused_on = today, None
+    db.session.commit()
+
+
+def pause(contract: Contract) -> None:
+    """No period is billed while paused, nor afterwards for the time it was paused."""
+    if contract.status != "active":
+        raise Refused("Only an active contract can be paused.")
+    contract.status, contract.paused_on = "paused", utcnow().date()
+    db.session.commit()
+
+
+def resume(contract: Contract) -> None:
+    if contract.status != "paused":
+        raise Refused("This contract isn't paused.")
+    contract.status, contract.paused_on, contract.skip_before = "active", None, utcnow().date()
     db.session.commit()

@@ -130,13 +130,13 @@ def test_void_delete_cancel_and_charge_ask_first_and_a_late_invoice_is_overdue_a
 
     page.goto(f"{base}/contracts/{contract}")
     seen = answer_dialogs(page, accept=False)
-    page.get_by_role("button", name="Cancel contract").click()
+    page.get_by_role("button", name="Cancel now").click()
     page.wait_for_timeout(300)
     assert seen and seen[0].startswith("Cancel "), seen
     with app.app_context():
         assert db.session.get(Contract, contract).status == "active"
     answer_dialogs(page, accept=True)
-    page.get_by_role("button", name="Cancel contract").click()
+    page.get_by_role("button", name="Cancel now").click()
     expect(page.get_by_text("Contract cancelled")).to_be_visible()
 
 

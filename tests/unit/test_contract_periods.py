@@ -1,7 +1,7 @@
 """Contract periods with plain dates: anchored on the start day, across month ends and leap years."""
 from datetime import date
 
-from light.contracts.periods import add_months, due_periods, is_finished, period, upcoming
+from light.contracts.periods import add_months, current, due_periods, is_finished, period, to_bill, upcoming
 
 
 def starts(periods):
@@ -66,3 +66,19 @@ def test_periods_stop_at_the_end_of_the_calendar_instead_of_raising():
     assert starts(upcoming(start, "monthly", date(2030, 1, 1))) == [date(9999, 11, 1), date(9999, 12, 1)]
     assert period(start, "monthly", 1).end == date.max
     assert period(start, "yearly", 1) is None
+
+
+def test_the_current_period_is_the_one_today_falls_in():
+    assert current(date(2026, 1, 10), "monthly", date(2026, 2, 9)).start == date(2026, 1, 10)
+    assert current(date(2026, 1, 10), "monthly", date(2026, 2, 10)).start == date(2026, 2, 10)
+    assert current(date(2026, 1, 10), "monthly", date(2026, 1, 9)) is None  # not started yet
+    assert current(date(2026, 1, 10), "monthly", date(2026, 3, 1), end_date=date(2026, 1, 31)) is None  # over
+
+
+def test_a_pause_skips_the_unbilled_periods_before_the_resume_but_keeps_drafts_to_finish():
+    due = due_periods(date(2026, 1, 10), "monthly", date(2026, 4, 10))
+    starts = [p.start for p in to_bill(due, {date(2026, 1, 10)}, date(2026, 3, 20))]
+    assert starts == [date(2026, 1, 10), date(2026, 4, 10)]
+    assert [p.start for p in to_bill(due, set(), None)] == [p.start for p in due]
+    assert [p.start for p in to_bill(due, {date(2026, 2, 10)}, date(2026, 3, 20))] == [date(2026, 2, 10),
+                                                                                         date(2026, 4, 10)]
