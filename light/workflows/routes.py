@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from light.errors import InvalidInput, Refused
 from light.web import owner_required, redirect_to, render
 from light.workflows import bp, services
-from light.workflows.steps import DEFINITIONS, Problem, Step, default_steps
+from light.workflows.steps import DEFINITIONS, Problem, Step, default_steps, differences
 
 
 @bp.route("/")
@@ -78,7 +78,10 @@ def publish():
 @login_required
 def versions():
     organization_id = current_user.organization_id
-    return render("workflows/versions.html", versions=services.versions(organization_id),
+    published = services.versions(organization_id)  # newest first
+    changes = {record.id: differences(services.steps_of(earlier) if earlier else None, services.steps_of(record))
+               for record, earlier in zip(published, [*published[1:], None], strict=True)}
+    return render("workflows/versions.html", versions=published, changes=changes,
                   has_draft=services.has_unpublished_changes(organization_id))
 
 
@@ -90,7 +93,22 @@ def version(number):
         abort(404)
     latest = services.latest_published(current_user.organization_id)
     return render("workflows/version.html", record=record, steps=services.steps_of(record),
-                  definitions=DEFINITIONS, is_current=latest is not None and latest.id == record.id)
+                  definitions=DEFINITIONS, is_current=latest is not None and latest.id == record.id,
+                  changes=services.changes_in(current_user.organization_id, record))
+
+
+@bp.route("/invoice-to-cash/versions/<int:number>/restore", methods=["POST"])
+@owner_required
+def restore(number):
+    if services.version(current_user.organization_id, number) is None:
+        abort(404)
+    try:
+        services.restore(organization_id=current_user.organization_id, user_id=current_user.id, number=number)
+    except (Refused, InvalidInput) as refused:
+        flash(getattr(refused, "message", None) or "That version can't be restored as it is.", "error")
+        return redirect_to(url_for("workflows.version", number=number))
+    flash(f"Version {number} is now the draft. Publish it to make it run again.", "success")
+    return redirect_to(url_for("workflows.invoice_to_cash"))
 
 
 def _posted_steps():

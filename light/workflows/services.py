@@ -145,6 +145,27 @@ def save_draft(*, organization_id: int, user_id: int | None, form) -> WorkflowVe
     raise Refused("Someone else is saving this workflow at the same moment. Reload and try again.")
 
 
+def restore(*, organization_id: int, user_id: int | None, number: int) -> WorkflowVersion:
+    """Copy an earlier version's steps into the draft. It runs only once it is published, so a
+    restore passes the same checks as any other change (the Stripe integration may be gone)."""
+    record = version(organization_id, number)
+    if record is None:
+        raise Refused("That version doesn't exist.")
+    form = {}
+    for key, step in steps_of(record).items():
+        if step.enabled:
+            form[f"{key}-enabled"] = "on"
+        form.update({f"{key}-{name}": str(value) for name, value in step.settings.items()})
+    return save_draft(organization_id=organization_id, user_id=user_id, form=form)
+
+
+def changes_in(organization_id: int, record: WorkflowVersion) -> list[str]:
+    """What this version changed from the one published before it."""
+    earlier = (_published(organization_id).filter(WorkflowVersion.version < record.version)
+               .order_by(WorkflowVersion.version.desc()).first())
+    return rules.differences(steps_of(earlier) if earlier else None, steps_of(record))
+
+
 def discard_draft(*, organization_id: int) -> None:
     draft = draft_of(organization_id)
     if draft is not None:

@@ -129,3 +129,22 @@ def publish_problems(steps: Mapping[str, Step], *, stripe_active: bool) -> list[
 
 def same_steps(a: Mapping[str, Step], b: Mapping[str, Step]) -> bool:
     return to_json(a) == to_json(b)
+
+
+def differences(before: Mapping[str, Step] | None, after: Mapping[str, Step]) -> list[str]:
+    """What changed from one version to the next, in the editor's words, step by step. With no
+    earlier version, every step is listed as it starts."""
+    changes = []
+    for d in DEFINITIONS:
+        new = after[d.key]
+        if before is None:
+            changes.append(f"{d.title}: {'on' if new.enabled else 'off'}")
+            continue
+        old = before[d.key]
+        if old.enabled != new.enabled:
+            changes.append(f"{d.title}: turned {'on' if new.enabled else 'off'}")
+        for s in d.settings:
+            was, now = old.settings.get(s.name, s.default), new.settings.get(s.name, s.default)
+            if str(was) != str(now):
+                changes.append(f"{d.title}: {s.label.lower()} {was} → {now}")
+    return changes

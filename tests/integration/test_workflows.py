@@ -130,9 +130,55 @@ def test_earlier_versions_are_kept_and_can_be_viewed_read_only(client, owner):
     assert "Version 2" in listing and "Version 1" in listing and "Olivia Owner" in listing
     first = text_of(client.get(EDITOR + "/versions/1"))
     assert 'name="reminders-days_before" min="0" max="60"\n            value="2" disabled' in first
-    assert "Replaced by a later version" in first and "<form" not in first.split("<main", 1)[1].split("</main>")[0]
+    main = first.split("<main", 1)[1].split("</main>")[0]
+    assert "Replaced by a later version" in first
+    assert re.findall(r"<form[^>]*action=\"([^\"]+)\"", main) == [EDITOR + "/versions/1/restore"]  # steps read-only
     assert "Running" in text_of(client.get(EDITOR + "/versions/2"))
     assert client.get(EDITOR + "/versions/3").status_code == 404
+
+
+def test_each_version_says_what_it_changed_from_the_one_before(client, owner):
+    connect_stripe(owner.organization_id)
+    client.post(PUBLISH, data=editor_form())
+    client.post(PUBLISH, data=editor_form(**{"reminders-days_after": "14", "notify_on_failure-enabled": None}))
+    second = text_of(client.get(EDITOR + "/versions/2"))
+    assert "What changed from version 1" in second
+    assert "<li>Send reminders: days after the due date 7 → 14</li>" in second
+    assert "<li>Notify on failure: turned off</li>" in second
+    assert "E-mail the payment link: turned" not in second  # unchanged steps aren't listed
+    assert "How it started" in text_of(client.get(EDITOR + "/versions/1"))
+    listing = text_of(client.get(EDITOR + "/versions"))
+    assert "Send reminders: days after the due date 7 → 14; Notify on failure: turned off" in listing
+    assert "First version" in listing
+
+
+def test_restoring_a_version_makes_it_the_draft_and_only_publish_runs_it(client, owner):
+    connect_stripe(owner.organization_id)
+    client.post(PUBLISH, data=editor_form(**{"reminders-days_after": "7"}))
+    client.post(PUBLISH, data=editor_form(**{"reminders-days_after": "30", "notify_on_failure-enabled": None}))
+    response = client.post(EDITOR + "/versions/1/restore")
+    assert response.status_code == 303 and response.headers["Location"].endswith(EDITOR)
+    running = services.published_invoice_to_cash(owner.organization_id)
+    assert running.version == 2 and running.setting("reminders", "days_after") == 30  # nothing runs yet
+    assert services.editing_steps(owner.organization_id)["reminders"].settings["days_after"] == 7
+    assert services.editing_steps(owner.organization_id)["notify_on_failure"].enabled
+    assert "Version 1 is now the draft" in text_of(client.get(EDITOR))
+    client.post(PUBLISH, data=editor_form(**{"reminders-days_after": "7"}))
+    running = services.published_invoice_to_cash(owner.organization_id)
+    assert running.version == 3 and running.setting("reminders", "days_after") == 7
+
+
+def test_restore_is_for_owners_and_only_for_versions_that_exist(client, auth):
+    owner = auth.create_owner(name="Olivia Owner")
+    member = auth.create_member(owner, email="m@example.test")
+    auth.login(owner)
+    connect_stripe(owner.organization_id)
+    client.post(PUBLISH, data=editor_form())
+    assert client.post(EDITOR + "/versions/9/restore").status_code == 404
+    auth.login(member)
+    assert client.post(EDITOR + "/versions/1/restore").status_code == 403
+    assert "Restore this version" not in text_of(client.get(EDITOR + "/versions/1"))
+    assert db.session.query(WorkflowVersion).filter_by(status="draft").count() == 0
 
 
 def test_publishing_without_changes_publishes_nothing(client, owner):

@@ -75,3 +75,20 @@ def test_a_setting_never_saved_falls_back_to_its_steps_own_default():
     # The reminder pass once fell back to 3 days after the due date, while the step's default is 7.
     assert default_setting(REMINDERS, "days_after") == 7
     assert default_setting(REMINDERS, "days_before") == 3
+
+
+def test_differences_name_each_step_switched_and_each_setting_changed():
+    before = steps.default_steps()
+    after = dict(before)
+    after[REMINDERS] = steps.Step(REMINDERS, True, {"days_before": 3, "days_after": 14})
+    after[AUTO_CHARGE] = steps.Step(AUTO_CHARGE, False, {})
+    assert steps.differences(before, after) == [
+        "Send reminders: days after the due date 7 → 14",
+        "Charge saved payment details: turned off",
+    ]
+    assert steps.differences(before, before) == []
+
+
+def test_the_first_version_lists_every_step_as_it_starts():
+    first = steps.differences(None, steps.default_steps())
+    assert first[0] == "E-mail the payment link: on" and len(first) == len(steps.DEFINITIONS)
