@@ -163,3 +163,36 @@ def clean_invoice(form, *, customer_currency: str | None) -> tuple[dict, list[Li
     values = {"currency": currency, "issue_date": issue_date, "due_date": due_date,
               "payment_method": payment_method}
     return values, lines, errors
+
+
+@dataclass(frozen=True)
+class ManualPayment:
+    amount: int
+    paid_on: date
+    method: str
+    reference: str
+
+
+def clean_manual_payment(form, currency: str, *, today: date, ways) -> tuple[ManualPayment | None, dict]:
+    """Record a payment: amount, the day it arrived (not after today where the team works), how,
+    and the bank's or cheque's reference. Returns the payment, or None with {field: message}."""
+    errors: dict[str, str] = {}
+    amount = None
+    try:
+        amount = parse_amount(form.get("amount", ""), currency)
+    except MoneyError as error:
+        errors["amount"] = str(error)
+    paid_on = parse_date(form.get("paid_on") or today.isoformat(), errors, "paid_on", "date received")
+    if paid_on and paid_on > today:
+        errors["paid_on"] = f"The date received can't be after today ({today:%d %b %Y})."
+    method = (form.get("method") or "bank_transfer").strip()
+    if method not in ways:
+        errors["method"] = "Choose how the payment arrived from the list."
+    reference = " ".join((form.get("reference") or "").split())
+    if len(reference) > 100:
+        errors["reference"] = "Keep the reference to 100 characters."
+    elif any(not ch.isprintable() for ch in reference):
+        errors["reference"] = "The reference can only hold printable characters."
+    if errors:
+        return None, errors
+    return ManualPayment(amount, paid_on, method, reference), {}

@@ -10,11 +10,18 @@ from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
 from light.invoices import bp, charging, services
-from light.invoices.forms import MAX_LINES, line_rows, new_customer_currency, rows_from_lines, running_totals
+from light.invoices.forms import (
+    MAX_LINES,
+    clean_manual_payment,
+    line_rows,
+    new_customer_currency,
+    rows_from_lines,
+    running_totals,
+)
 from light.invoices.models import STATUS_LABELS, Invoice
-from light.money import CURRENCIES, MoneyError, is_currency, parse_amount
+from light.money import CURRENCIES, is_currency
 from light.plumbing.jobs.queue import active_job
-from light.utc import utcnow
+from light.utc import today_in, utcnow
 from light.web import get_scoped_or_404, redirect_to, render, scoped
 from light.workflows import services as workflows
 
@@ -103,8 +110,10 @@ def show(invoice_id):
 
 def _show(invoice, *, form=None, errors=None, status=200):
     job = active_job(f"invoice-deliver:{invoice.id}") or active_job(f"invoice-charge:{invoice.id}")
-    return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date(), form=form or {},
-                  errors=errors or {}, status=status)
+    typed = form or {"paid_on": today_in(current_user.organization.time_zone).isoformat()}
+    return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date(), form=typed,
+                  errors=errors or {}, undoable=services.undoable_payments(invoice), ways=services.PAYMENT_WAYS,
+                  status=status)
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -179,17 +188,33 @@ def charge(invoice_id):
 @login_required
 def record_payment(invoice_id):
     invoice = get_scoped_or_404(Invoice, invoice_id)
+    payment, errors = clean_manual_payment(request.form, invoice.currency, ways=services.PAYMENT_WAYS,
+                                           today=today_in(current_user.organization.time_zone))
+    if errors:
+        return _show(invoice, form=request.form, errors=errors, status=422)
     try:
-        amount = parse_amount(request.form.get("amount", ""), invoice.currency)
-        recorded = services.record_bank_payment(invoice, amount, utcnow().date())
-    except (MoneyError, Refused) as error:
-        return _show(invoice, form=request.form, errors={"amount": str(error)},
-                     status=422)
+        recorded = services.record_bank_payment(invoice, payment.amount, payment.paid_on, method=payment.method,
+                                                reference=payment.reference, recorded_by=current_user.name)
+    except Refused as error:
+        return _show(invoice, form=request.form, errors={"amount": str(error)}, status=422)
     if not recorded:  # the same payment again, or another one took what was due meanwhile
         db.session.expire_all()
         return _show(invoice, form=request.form, status=409, errors={
             "amount": "Nothing recorded: this payment is recorded already, or the invoice changed meanwhile."})
     flash("Payment recorded.", "success")
+    return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
+
+
+@bp.route("/<int:invoice_id>/payments/<int:event_id>/undo", methods=["POST"])
+@login_required
+def undo_payment(invoice_id, event_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        services.undo_payment(invoice, event_id, undone_by=current_user.name)
+    except Refused as refused:
+        db.session.rollback()
+        return _show(invoice, errors={"undo": refused.message}, status=409)
+    flash("Payment undone.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
 
 

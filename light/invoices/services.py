@@ -210,16 +210,56 @@ def settle(invoice_id: int, *, amount: int, ref: str, message: str, within_due: 
     return True
 
 
-def record_bank_payment(invoice: Invoice, amount: int, paid_on: date) -> bool:
+PAYMENT_WAYS = {"bank_transfer": "Bank transfer", "cash": "Cash", "cheque": "Cheque",
+                "card": "Card (outside Stripe)", "other": "Other"}
+MANUAL_REF = "manual-"
+
+
+def record_bank_payment(invoice: Invoice, amount: int, paid_on: date, *, method: str = "bank_transfer",
+                        reference: str = "", recorded_by: str | None = None) -> bool:
+    """A payment the team received outside Stripe. The ref ties it to what was due when it was
+    typed, so a double click records it once."""
     if invoice.status not in OPEN_STATUSES:
         raise Refused("Payments can only be recorded against an issued, unpaid invoice.")
     if amount <= 0:
         raise Refused("Enter an amount above zero.")
     if amount > invoice.amount_due:
         raise Refused("That is more than the amount due.")
-    ref = f"manual-{invoice.id}-{invoice.amount_paid}-{amount}-{paid_on.isoformat()}"
-    return settle(invoice.id, amount=amount, ref=ref, within_due=True,
-                  message=f"Payment received on {paid_on:%d %b %Y}, recorded by the team.")
+    ref = f"{MANUAL_REF}{invoice.id}-{invoice.amount_paid}-{amount}-{paid_on.isoformat()}"
+    how = PAYMENT_WAYS.get(method, PAYMENT_WAYS["other"])
+    message = (f"Payment of {format_amount(amount, invoice.currency)} received on {paid_on:%d %b %Y} ({how}"
+               + (f", reference {reference}" if reference else "")
+               + (f"), recorded by {recorded_by}." if recorded_by else "), recorded by the team."))
+    return settle(invoice.id, amount=amount, ref=ref, within_due=True, message=message)
+
+
+def undoable_payments(invoice: Invoice) -> set[int]:
+    """The timeline's payments the team typed in and hasn't undone: Stripe's can't be undone here
+    (a refund does that)."""
+    undone = {event.ref for event in invoice.events if event.kind == "payment_undone"}
+    return {event.id for event in invoice.events
+            if event.kind == "payment" and (event.ref or "").startswith(MANUAL_REF) and event.amount
+            and f"undo-{event.id}" not in undone}
+
+
+def undo_payment(invoice: Invoice, event_id: int, *, undone_by: str | None = None) -> None:
+    """Take a typed-in payment back off the invoice: the amount paid drops by exactly that payment
+    and the status follows (Overdue again if the due date has passed). The timeline keeps both."""
+    locked = db.session.query(Invoice).filter(Invoice.id == invoice.id).with_for_update().populate_existing().one()
+    if event_id not in undoable_payments(locked):
+        raise Refused("That payment can't be undone: it came through Stripe, or it was undone already.")
+    event = next(e for e in locked.events if e.id == event_id)
+    if locked.status == "void" or event.amount > locked.amount_paid - locked.amount_refunded:
+        raise Refused("That payment can't be undone now: the invoice changed since.")
+    paid = locked.amount_paid - event.amount
+    due_passed = locked.due_date is not None and locked.due_date < utcnow().date()
+    status = "partially_paid" if paid else ("overdue" if due_passed else "issued")
+    add_event(locked, "payment_undone",
+              f"Payment of {format_amount(event.amount, locked.currency)} undone"
+              + (f" by {undone_by}." if undone_by else "."), ref=f"undo-{event.id}", amount=-event.amount)
+    locked.amount_paid, locked.status, locked.paid_at = paid, status, None
+    db.session.commit()
+    db.session.refresh(invoice)
 
 
 def set_status(invoice_id: int, status: str, *, only_from=OPEN_STATUSES) -> bool:

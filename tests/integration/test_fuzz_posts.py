@@ -13,7 +13,7 @@ from light.contracts.models import Contract
 from light.customers.models import Customer
 from light.extensions import db
 from light.integrations.models import Integration
-from light.invoices.models import Invoice
+from light.invoices.models import Invoice, InvoiceEvent
 from light.team import services as team_services
 from tests.fixtures.invoices import create_invoice, invoice_form, on_the_sandbox
 from tests.fixtures.stripe_sandbox import new_key
@@ -71,7 +71,7 @@ def world(app, client, auth):
 
 # What each id in a URL names; the odd ones name nothing (or can't, being out of range).
 IDS = {"invoice_id": Invoice, "customer_id": Customer, "contract_id": Contract, "integration_id": Integration,
-       "connection_id": StripeConnection, "invitation_id": Invitation, "user_id": User}
+       "connection_id": StripeConnection, "invitation_id": Invitation, "user_id": User, "event_id": InvoiceEvent}
 ODD_IDS = (0, 999_999, 2**31 - 1, 10**12)
 LOGGED_OUT = {"auth.login", "auth.signup", "team.accept", "auth.forgot_password", "auth.reset_password"}
 
@@ -101,7 +101,7 @@ def fill(rule, draw, ids, tokens) -> str:
 
 def test_every_post_route_is_fuzzed(app):
     # A route added without fuzzing would slip through: this list is the fuzz's own.
-    assert len(post_routes(app)) == 42
+    assert len(post_routes(app)) == 43
 
 
 @pytest.mark.parametrize("index", range(41))
