@@ -161,8 +161,24 @@ def clean_invoice(form, *, customer_currency: str | None) -> tuple[dict, list[Li
     payment_method = clean_payment_method(form, errors)
     lines = clean_lines(line_rows(form), currency, errors) if currency and "currency" not in errors else []
     values = {"currency": currency, "issue_date": issue_date, "due_date": due_date,
-              "payment_method": payment_method}
+              "payment_method": payment_method,
+              "po_number": clean_text(form, "po_number", "PO number", 60, errors, one_line=True),
+              "terms": clean_text(form, "terms", "payment terms", 300, errors),
+              "notes": clean_text(form, "notes", "notes", 2000, errors)}
     return values, lines, errors
+
+
+def clean_text(form, field: str, label: str, limit: int, errors: dict, *, one_line: bool = False) -> str:
+    """Optional text printed for the customer: trimmed, within `limit`, no control characters
+    (line breaks are kept where the text may span lines)."""
+    text = (form.get(field) or "").replace("\r\n", "\n").strip()
+    if one_line:
+        text = " ".join(text.split())
+    if len(text) > limit:
+        errors[field] = f"Keep the {label} to {limit} characters (it has {len(text)})."
+    elif any(not (ch.isprintable() or ch == "\n") for ch in text):
+        errors[field] = f"The {label} can only hold printable characters."
+    return text
 
 
 @dataclass(frozen=True)

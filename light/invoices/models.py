@@ -39,6 +39,10 @@ class Invoice(OrganizationOwned, db.Model):
     issue_date = db.Column(db.Date, nullable=False)
     due_date = db.Column(db.Date, nullable=False)
     payment_method = db.Column(db.String(20), nullable=False, default="stripe")
+    # Printed for the customer on the invoice, its PDF and the pay page.
+    po_number = db.Column(db.String(60), nullable=False, default="", server_default="")
+    terms = db.Column(db.String(300), nullable=False, default="", server_default="")
+    notes = db.Column(db.Text, nullable=False, default="", server_default="")
     subtotal = db.Column(db.BigInteger, nullable=False, default=0)
     tax_total = db.Column(db.BigInteger, nullable=False, default=0)
     total = db.Column(db.BigInteger, nullable=False, default=0)

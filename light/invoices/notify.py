@@ -1,6 +1,9 @@
 """The e-mails about invoices (through light.plumbing.mail, so they are also kept in the Outbox)."""
+from flask import Response
+
 from light.auth.models import Organization, User
 from light.extensions import db
+from light.invoices import document
 from light.invoices.models import Invoice
 from light.money import format_amount
 from light.plumbing import mail
@@ -9,6 +12,29 @@ from light.urls import external_url
 
 def pay_url(invoice: Invoice) -> str:
     return external_url("pay.show", token=invoice.pay_token)
+
+
+def invoice_document(invoice: Invoice) -> bytes:
+    """The invoice's PDF, with the biller from Settings > Organization and its date format."""
+    from light.settings.organization import DATE_FORMATS  # settings imports invoices: import late
+
+    organization = _organization(invoice)
+    biller = document.Biller(name=organization.billing_name, address=organization.address,
+                             tax_id=organization.tax_id, bank_details=organization.bank_details,
+                             logo=organization.logo if organization.logo_type else None)
+    chosen = DATE_FORMATS.get(organization.date_format, DATE_FORMATS["d_mon_y"])[0]
+    return document.invoice_pdf(invoice, biller, date_format=chosen,
+                                pay_url=pay_url(invoice) if invoice.payment_method == "stripe" else None)
+
+
+def pdf_response(invoice: Invoice) -> Response:
+    return Response(invoice_document(invoice), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{document.file_name(invoice)}"',
+        "Cache-Control": "private, no-store"})
+
+
+def _attachment(invoice: Invoice) -> list[tuple[str, str, bytes]]:
+    return [(document.file_name(invoice), "application/pdf", invoice_document(invoice))]
 
 
 def _summary(invoice: Invoice) -> str:
@@ -41,7 +67,7 @@ def send_pay_link(invoice: Invoice, *, reminder: str | None = None) -> None:
             "Your card details can be saved with Stripe so later invoices are paid automatically.\n\n"
             f"Thank you,\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
-              kind="invoice_reminder" if reminder else "invoice")
+              kind="invoice_reminder" if reminder else "invoice", attachments=_attachment(invoice))
 
 
 def send_bank_transfer_invoice(invoice: Invoice, *, reminder: str | None = None) -> None:
@@ -53,7 +79,7 @@ def send_bank_transfer_invoice(invoice: Invoice, *, reminder: str | None = None)
             f"Please pay by bank transfer, quoting {invoice.number} as the reference.\n{_pay_to(invoice)}"
             f"\nThank you,\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email, subject=subject, text=text,
-              kind="invoice_reminder" if reminder else "invoice")
+              kind="invoice_reminder" if reminder else "invoice", attachments=_attachment(invoice))
 
 
 def send_receipt(invoice: Invoice, amount: int, payment_ref: str) -> None:

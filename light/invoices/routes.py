@@ -1,7 +1,7 @@
 """Sales Invoices: thin routes over services (drafting, issuing) and charging (Stripe)."""
 from datetime import timedelta
 
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from light.customers.models import Customer
@@ -19,6 +19,7 @@ from light.invoices.forms import (
     running_totals,
 )
 from light.invoices.models import STATUS_LABELS, Invoice
+from light.invoices.notify import pdf_response
 from light.money import CURRENCIES, is_currency
 from light.plumbing.jobs.queue import active_job
 from light.utc import today_in, utcnow
@@ -133,7 +134,8 @@ def edit(invoice_id):
         return redirect_to(url_for("invoices.show", invoice_id=invoice.id))
     form = {"customer_id": str(invoice.customer_id), "currency": invoice.currency,
             "issue_date": invoice.issue_date.isoformat(), "due_date": invoice.due_date.isoformat(),
-            "payment_method": invoice.payment_method, "rows": rows_from_lines(invoice.lines, invoice.currency)}
+            "payment_method": invoice.payment_method, "rows": rows_from_lines(invoice.lines, invoice.currency),
+            "po_number": invoice.po_number, "terms": invoice.terms, "notes": invoice.notes}
     return _form_page("invoices/edit.html", form=form, errors={}, invoice=invoice)
 
 
@@ -182,6 +184,15 @@ def send(invoice_id):
 @login_required
 def charge(invoice_id):
     return _act(invoice_id, charging.request_charge, "Charging the saved card…")
+
+
+@bp.route("/<int:invoice_id>/pdf")
+@login_required
+def pdf(invoice_id):
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    if invoice.status == "draft":  # a draft has no number yet: it isn't a document
+        abort(404)
+    return pdf_response(invoice)
 
 
 @bp.route("/<int:invoice_id>/payments", methods=["POST"])

@@ -8,6 +8,7 @@ from light.invoices import checkout as stripe_checkout
 from light.invoices import services
 from light.invoices.collection import PAYABLE, CannotCollect
 from light.invoices.models import Invoice
+from light.invoices.notify import pdf_response
 from light.pay import bp
 from light.templating import show_as
 from light.utc import utcnow
@@ -61,6 +62,15 @@ def checkout(token):
         return _page(invoice, payable=False, error=f"Online payment isn't available right now: {refused.message}",
                      status=409)
     return redirect(url, code=303)
+
+
+@bp.route("/<token>/pdf")
+def pdf(token):
+    """The invoice as a PDF for the customer, by the same key as the page."""
+    response = pdf_response(_invoice(token))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.route("/<token>/logo")

@@ -16,19 +16,23 @@ log = logging.getLogger(__name__)
 
 
 def send(*, organization_id: int | None, to: str, subject: str, text: str, html: str | None = None,
-         kind: str = "general", kept_text: str | None = None) -> OutboxMessage:
+         kind: str = "general", kept_text: str | None = None,
+         attachments: list[tuple[str, str, bytes]] | None = None) -> OutboxMessage:
     """Send `text` (and `html`); the Outbox keeps `kept_text` instead when given, for an e-mail
-    whose link is a secret nobody else may read (a password reset)."""
+    whose link is a secret nobody else may read (a password reset). `attachments` are
+    (file name, MIME type, bytes), sent but not kept: the Outbox names them."""
     # A subject is one header line: a line break from a customer's or invoice's name must not end it.
     subject = " ".join(subject.split())[:300]
-    message = OutboxMessage(organization_id=organization_id, to=to, subject=subject,
-                            body=text if kept_text is None else kept_text,
+    kept = text if kept_text is None else kept_text
+    if attachments:
+        kept += "\n\nAttached: " + ", ".join(name for name, _, _ in attachments)
+    message = OutboxMessage(organization_id=organization_id, to=to, subject=subject, body=kept,
                             kind=kind, status="kept")
     db.session.add(message)
     smtp_url = current_app.config.get("SMTP_URL")
     if smtp_url:
         try:
-            _deliver(smtp_url, current_app.config["MAIL_FROM"], to, subject, text, html)
+            _deliver(smtp_url, current_app.config["MAIL_FROM"], to, subject, text, html, attachments or [])
             message.status = "sent"
         except (OSError, smtplib.SMTPException) as exc:
             # The message stays in the Outbox marked failed; the caller's work still commits.
@@ -39,7 +43,8 @@ def send(*, organization_id: int | None, to: str, subject: str, text: str, html:
     return message
 
 
-def _deliver(smtp_url: str, sender: str, to: str, subject: str, text: str, html: str | None) -> None:
+def _deliver(smtp_url: str, sender: str, to: str, subject: str, text: str, html: str | None,
+             attachments: list[tuple[str, str, bytes]]) -> None:
     url = urlsplit(smtp_url)
     options = {k: v[-1] for k, v in parse_qs(url.query).items()}
     msg = EmailMessage()
@@ -50,6 +55,9 @@ def _deliver(smtp_url: str, sender: str, to: str, subject: str, text: str, html:
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
+    for name, mime, data in attachments:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     port = url.port or (465 if url.scheme == "smtps" else 587 if options.get("starttls") else 25)
     timeout = float(options.get("timeout", "10"))
     if url.scheme == "smtps":
