@@ -10,3 +10,11 @@ from light.plumbing.jobs.models import ClockRun, Job  # noqa: F401
 from light.plumbing.mail.models import OutboxMessage  # noqa: F401
 from light.plumbing.webhooks.models import StripeEvent  # noqa: F401
 from light.workflows.models import WorkflowVersion  # noqa: F401
+from light.statements.models import (  # noqa: F401
+    DepositSuggestion,
+    PayoutDeposit,
+    StatementAccount,
+    StatementImport,
+    StatementLine,
+    StatementUpload,
+)
