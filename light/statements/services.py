@@ -33,6 +33,16 @@ def accounts(organization_id: int) -> list[StatementAccount]:
             .order_by(StatementAccount.name, StatementAccount.id).all())
 
 
+def accounts_with_last_import(user) -> list[tuple[StatementAccount, object]]:
+    """Each bank account of the user's organization with when a statement was last imported into it."""
+    last = (db.session.query(StatementImport.account_id, db.func.max(StatementImport.imported_at).label("at"))
+            .filter(StatementImport.organization_id == user.organization_id)
+            .group_by(StatementImport.account_id).subquery())
+    return (db.session.query(StatementAccount, last.c.at).outerjoin(last, last.c.account_id == StatementAccount.id)
+            .filter(StatementAccount.organization_id == user.organization_id)
+            .order_by(StatementAccount.name, StatementAccount.id).all())
+
+
 def _account_choice(organization_id: int, form, errors: dict) -> StatementAccount | None:
     """The chosen bank account, or a new (unsaved) one from the form's name and currency."""
     choice = (form.get("account_id") or "").strip()
@@ -297,6 +307,22 @@ def unmatch(line: StatementLine, user_id: int) -> None:
 def lines_page(account: StatementAccount, *, limit: int = 200) -> list[StatementLine]:
     return (StatementLine.query.filter_by(account_id=account.id)
             .order_by(StatementLine.date.desc(), StatementLine.id.desc()).limit(limit).all())
+
+
+def imports(account: StatementAccount, *, limit: int = 20) -> list[StatementImport]:
+    return (StatementImport.query.filter_by(account_id=account.id)
+            .order_by(StatementImport.imported_at.desc(), StatementImport.id.desc()).limit(limit).all())
+
+
+def import_matches(record: StatementImport) -> dict:
+    """How many of the import's deposits reached a payout, and how many await a person."""
+    lines = db.session.query(StatementLine.id).filter(StatementLine.import_id == record.id)
+    linked = PayoutDeposit.query.filter(PayoutDeposit.organization_id == record.organization_id,
+                                        PayoutDeposit.statement_line_id.in_(lines)).count()
+    suggested = (db.session.query(DepositSuggestion.statement_line_id).distinct()
+                 .filter(DepositSuggestion.organization_id == record.organization_id,
+                         DepositSuggestion.statement_line_id.in_(lines)).count())
+    return {"linked": linked, "suggested": suggested}
 
 
 def deposit_states(organization_id: int, lines: list[StatementLine]) -> tuple[dict, dict]:
