@@ -36,16 +36,33 @@ def new_import():
     return _import_page({"account_id": chosen, "currency": "USD"}, {})
 
 
+def _too_large():
+    return _import_page({}, {"statement": f"The file is larger than {_max_bytes() / (1024 * 1024):.0f} MB; export "
+                                          f"a shorter date range and import each part."}, 413)
+
+
+@bp.before_app_request
+def _room_for_a_statement():
+    """A statement may be larger than any other form of Light's (MAX_CONTENT_LENGTH): the upload alone
+    may read more. This runs before the app's own hooks read the form, so the larger limit holds,
+    and a body beyond even that is answered beside the field rather than by the bare 413 page."""
+    if request.endpoint != "statements.upload" or request.method != "POST":
+        return None
+    request.max_content_length = _max_bytes() + FORM_ROOM
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        if not current_user.is_authenticated:
+            return None  # login_required answers
+        return _too_large()
+    return None
+
+
 @bp.route("/import", methods=["POST"])
 @login_required
 def upload():
-    # Statements may be larger than any other form of Light's (1 MB): this request alone may read more.
-    request.max_content_length = _max_bytes() + FORM_ROOM
     try:
         form, sent = request.form, request.files.get("statement")
-    except RequestEntityTooLarge:
-        return _import_page({}, {"statement": f"The file is larger than {_max_bytes() // (1024 * 1024)} MB; export a "
-                                              f"shorter date range and import each part."}, 413)
+    except RequestEntityTooLarge:  # a body sent without a Content-Length
+        return _too_large()
     data = sent.read(_max_bytes() + 1) if sent and sent.filename else None
     try:
         result = services.upload(current_user.organization_id, current_user.id, form, sent.filename if sent else "",

@@ -2,7 +2,6 @@
 at once), and match deposits to Stripe payouts. Plain values in, commit, InvalidInput or Refused out."""
 from datetime import timedelta
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from light.banking.models import BankPayout
@@ -189,8 +188,9 @@ def _store(account, parsed, file_name, user_id) -> StatementImport:
         new_rows.append(dict(organization_id=account.organization_id, account_id=account.id, import_id=record.id,
                              line_key=key, date=line.date, amount=line.amount, currency=account.currency,
                              description=line.description, reference=line.reference, bank_id=line.bank_id))
+    table = StatementLine.__table__  # Core's executemany: a 100,000-line statement stores in seconds, not minutes
     for start in range(0, len(new_rows), 5000):
-        db.session.execute(insert(StatementLine), new_rows[start:start + 5000])
+        db.session.execute(table.insert(), new_rows[start:start + 5000])
     record.added_count = len(new_rows)
     record.duplicate_count = len(lines) - len(new_rows)
     return record

@@ -148,7 +148,20 @@ def test_a_huge_file_answers_413_beside_the_field_and_writes_nothing(app, client
     before = counts()
     response = send(client, OFX + b" " * 5000)
     assert response.status_code == 413 and 'id="e-statement"' in response.get_data(as_text=True)
+    app.config["STATEMENT_MAX_BYTES"] = 2 * 1024 * 1024  # and beyond what the whole request may carry
+    response = send(client, OFX + b" " * (3 * 1024 * 1024))
+    assert response.status_code == 413 and "larger than 2 MB" in response.get_data(as_text=True)
     assert counts() == before
+
+
+def test_a_statement_larger_than_other_forms_may_be_still_imports(client, owner):
+    rows = [(f"202601{1 + i % 28:02d}", f"{i}.00", f"BIG{i}", "A fairly long card payment description") for i in
+            range(1, 12001)]
+    data = ofx_sgml(rows)
+    assert len(data) > 1024 * 1024  # MAX_CONTENT_LENGTH, every other form's limit
+    response = send(client, data)
+    assert response.status_code == 303, response.status_code
+    assert StatementLine.query.count() == 12000
 
 
 def test_a_new_bank_account_needs_a_name_and_a_currency(client, owner):
