@@ -19,6 +19,13 @@ FORM_ROOM = 64 * 1024  # the other fields and the multipart framing around the f
 DATE_EXAMPLES = {key: example for key, (_, example) in DATE_FORMATS.items()}
 
 
+@bp.app_context_processor
+def _for_bank_reconciliation():
+    # Bank Reconciliation's pages (templates/banking/) list statement accounts and say whether a payout
+    # reached a bank statement through these, so the bank feed's routes need not know about statements.
+    return {"payout_deposit": services.deposit_for_payout, "statement_accounts_of": services.accounts_with_last_import}
+
+
 def _max_bytes() -> int:
     return int(current_app.config.get("STATEMENT_MAX_BYTES", MAX_BYTES))
 
