@@ -216,6 +216,16 @@ def match_deposits(account: StatementAccount) -> dict:
         DepositSuggestion.organization_id == account.organization_id, DepositSuggestion.unmatched_by_id.isnot(None))}
     decisions = deposits.decide(found, payouts)
     counts = {"linked": 0, "suggested": 0}
+    try:
+        _apply(account, decisions, held, counts)
+        db.session.commit()
+    except IntegrityError:  # a person (or another import) linked one of these a moment ago: theirs stands
+        db.session.rollback()
+        counts = {"linked": 0, "suggested": 0}
+    return counts
+
+
+def _apply(account: StatementAccount, decisions: list, held: set, counts: dict) -> None:
     now = utcnow()
     for decision in decisions:
         if decision.outcome == "link" and (decision.deposit_id, decision.payout_ids[0]) not in held:
@@ -226,11 +236,6 @@ def match_deposits(account: StatementAccount) -> dict:
         elif decision.payout_ids:
             _suggest(account.organization_id, decision, held)
             counts["suggested"] += 1
-    try:
-        db.session.commit()
-    except IntegrityError:  # a person (or another import) linked one of these a moment ago: theirs stands
-        db.session.rollback()
-    return counts
 
 
 def _open_payouts(account: StatementAccount, amounts: set[int]) -> list[deposits.Payout]:
@@ -276,9 +281,10 @@ def accept(line: StatementLine, payout_id: int, user_id: int) -> PayoutDeposit:
         raise Refused("This deposit or that payout was matched a moment ago.")
     link = PayoutDeposit(organization_id=line.organization_id, statement_line_id=line.id, payout_id=payout_id,
                          linked_by_id=user_id, reason=suggestion.reason)
-    db.session.add(link)
-    _drop_suggestions(line.id, payout_id)
-    try:
+    try:  # the unique link columns decide between two people accepting at once
+        db.session.add(link)
+        db.session.flush()
+        _drop_suggestions(line.id, payout_id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

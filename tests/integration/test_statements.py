@@ -2,6 +2,7 @@
 nothing, a bad file answers 4xx beside the field and writes nothing, and a deposit that is a Stripe
 payout is matched to it (by itself when certain, as a suggestion to Accept otherwise), and unmatched."""
 import io
+import threading
 from datetime import datetime
 
 import pytest
@@ -252,3 +253,47 @@ def test_another_organizations_statement_line_answers_404(client, auth, owner):
     for action in ("unmatch", "accept"):
         assert client.post(f"/bank-reconciliation/statements/lines/{line.id}/{action}").status_code == 404
     assert PayoutDeposit.query.count() == 1
+
+
+# -- at once --------------------------------------------------------------------------------------
+def at_once(app, signed_in, post, clicks=10) -> list[int]:
+    """`post(client)` from `clicks` threads at once, each with its own client and database session."""
+    barrier, statuses = threading.Barrier(clicks), []
+    cookie = signed_in.get_cookie("session")
+
+    def click():
+        client = app.test_client()
+        client.set_cookie("session", cookie.value)
+        barrier.wait()
+        try:
+            statuses.append(post(client).status_code)
+        except Exception:  # noqa: BLE001 - under TESTING an error escapes the request: count it as the 500
+            statuses.append(500)
+
+    threads = [threading.Thread(target=click) for _ in range(clicks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
+def test_ten_accepts_of_one_suggestion_at_once_leave_one_link(app, client, owner):
+    first = stripe_payout(owner)
+    stripe_payout(owner, stripe_id="po_owned_dep2", stripe_user_id="acct_owned_dep2", arrival=datetime(2026, 1, 12))
+    send(client, OFX)
+    line = StatementLine.query.filter_by(amount=150000).one()
+    url, payout_id = f"/bank-reconciliation/statements/lines/{line.id}/accept", first.id
+    statuses = at_once(app, client, lambda c: c.post(url, data={"payout_id": payout_id}))
+    assert all(status < 500 for status in statuses) and statuses.count(303) >= 1, statuses
+    db.session.expire_all()
+    assert PayoutDeposit.query.count() == 1 and PayoutDeposit.query.one().payout_id == payout_id
+
+
+def test_the_same_statement_imported_ten_times_at_once_is_stored_once(app, client, owner):
+    account_id = str(statement_account(owner).id)
+    statuses = at_once(app, client, lambda c: send(c, OFX, account_id=account_id))
+    assert all(status in (303, 409) for status in statuses) and 303 in statuses, statuses
+    db.session.expire_all()
+    assert StatementLine.query.count() == 3
+    assert sum(i.added_count for i in StatementImport.query) == 3
