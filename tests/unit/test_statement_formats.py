@@ -146,6 +146,16 @@ def test_an_ofx_2_xml_statement_reads():
     assert [(line.amount, line.bank_id) for line in statement.lines] == [(1000, "X1")]
 
 
+def test_an_ofx_amount_may_use_a_decimal_comma_as_the_spec_allows():
+    assert parse(ofx_sgml([("20260105", "-12,50", "F1", "x")]), currency="USD").lines[0].amount == -1250
+
+
+def test_a_qfx_file_with_intuit_tags_and_windows_1252_text_reads():
+    data = ofx_sgml([("20260105", "3.00", "F1", "CAFE-NAME")]).replace(b"<LANGUAGE>ENG", b"<LANGUAGE>ENG<INTU.BID>3000")
+    data = data.replace(b"CAFE-NAME", "Caf\xe9 Cr\xe8me".encode("cp1252"))
+    assert parse(data, currency="USD").lines[0].description == "Caf\xe9 Cr\xe8me"
+
+
 def test_an_ofx_statement_in_another_currency_is_refused():
     assert refused(ofx_sgml([("20260105", "1.00", "F1", "x")], currency="EUR"), currency="USD").startswith(
         "CURDEF: the statement is in EUR, and this bank account is in USD")
@@ -153,7 +163,8 @@ def test_an_ofx_statement_in_another_currency_is_refused():
 
 @pytest.mark.parametrize("posted, amount, words", [("2026XX05", "1.00", "DTPOSTED '2026XX05'"),
                                                     ("20261305", "1.00", "DTPOSTED '20261305'"),
-                                                    ("20260105", "1,00", "TRNAMT '1,00' is not a number")])
+                                                    ("20260105", "1.2.3", "TRNAMT '1.2.3' is not a number"),
+                                                    ("20260105", "1,000.00", "TRNAMT '1,000.00' is not a number")])
 def test_an_ofx_transaction_that_does_not_parse_is_named_by_its_fitid(posted, amount, words):
     message = refused(ofx_sgml([("20260104", "1.00", "OK1", "x"), (posted, amount, "BAD7", "y")]), currency="USD")
     assert message.startswith("STMTTRN 2 (FITID BAD7):") and words in message

@@ -76,6 +76,9 @@ def _line(txn, number: int, currency: str) -> ParsedLine:
     raw_amount = _text(txn, "TRNAMT")
     if not raw_amount:
         raise StatementError("TRNAMT, the amount, is missing.", where)
+    if raw_amount.count(",") == 1 and "." not in raw_amount:
+        # OFX allows a decimal comma (as ofxtools reads it) and never groups thousands, so "12,50" is 12.50.
+        raw_amount = raw_amount.replace(",", ".")
     amount = to_minor(plain_decimal(raw_amount, where, "TRNAMT"), currency, where)
     name, memo = _text(txn, "NAME") or _text(txn, "PAYEE/NAME"), _text(txn, "MEMO")
     description = clean_text(" · ".join(part for part in (name, memo) if part) or _text(txn, "TRNTYPE"))
