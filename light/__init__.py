@@ -83,12 +83,14 @@ def _register_blueprints(app: Flask) -> None:
     from light.plumbing.jobs import routes as _jobs  # noqa: F401
     from light.plumbing.webhooks import routes as _webhooks  # noqa: F401
     from light.settings import routes as _settings  # noqa: F401
+    from light.statements import routes as _statements
     from light.team import routes as _team  # noqa: F401
     from light.workflows import routes as _workflows  # noqa: F401
 
     for area in (home, auth, team, jobs, banking, customers, invoices, contracts, settings, integrations,
                  workflows, webhooks, pay):
         app.register_blueprint(area.bp)
+    app.register_blueprint(_statements.bp)  # Bank Reconciliation > Import statement
 
 
 def _init_registries(app: Flask) -> None:

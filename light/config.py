@@ -65,6 +65,8 @@ class Config:
             self.REMEMBER_COOKIE_SECURE = True
         # No form of Light's comes near 1 MB; a bigger body is refused (413) before it is read.
         self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+        # Except a bank statement file (Bank Reconciliation > Import statement), which may be larger.
+        self.STATEMENT_MAX_BYTES = int(env("STATEMENT_MAX_BYTES", str(10 * 1024 * 1024)))
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long-open tabs still post
         # werkzeug's generate_password_hash method; tests pick a cheap one, production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "scrypt"

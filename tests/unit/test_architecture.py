@@ -139,7 +139,9 @@ def test_pure_modules_import_neither_flask_nor_the_database():
             "light.banking.chart", "light.banking.categories", "light.reconciliation",
             "light.reconciliation.values", "light.reconciliation.wording", "light.reconciliation.candidates",
             "light.reconciliation.structural", "light.reconciliation.references", "light.reconciliation.amounts",
-            "light.reconciliation.allocation", "light.reconciliation.engine"]
+            "light.reconciliation.allocation", "light.reconciliation.engine", "light.statements.deposits",
+            "light.statements.formats", "light.statements.formats.common", "light.statements.formats.csv_file",
+            "light.statements.formats.ofx_file", "light.statements.formats.camt_file"]
     modules = _modules()
     for name in pure:
         roots = {m.split(".")[0] for m in _all_imports(name, modules[name])}
