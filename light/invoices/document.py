@@ -39,8 +39,29 @@ def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_u
     pdf.add_page()
     when = (lambda day: day.strftime(date_format)) if date_format else (lambda day: day.isoformat())
     money = lambda minor: format_amount(minor, invoice.currency)  # noqa: E731
-    width = pdf.epw
+    _head(pdf, invoice, biller, when)
+    _lines(pdf, invoice, money)
+    _totals(pdf, invoice, money)
 
+    if invoice.terms:
+        _heading(pdf, "Payment terms")
+        _text(pdf, invoice.terms)
+    if invoice.payment_method == "bank_transfer":
+        _heading(pdf, "How to pay")
+        _text(pdf, f"By bank transfer, quoting {invoice.number} as the reference."
+                   + (f"\n{biller.bank_details}" if biller.bank_details else ""))
+    elif pay_url and invoice.amount_due > 0 and invoice.status not in ("paid", "void"):
+        _heading(pdf, "How to pay")
+        _text(pdf, f"Pay securely with Stripe: {pay_url}")
+    if invoice.notes:
+        _heading(pdf, "Notes")
+        _text(pdf, invoice.notes)
+    return bytes(pdf.output())
+
+
+def _head(pdf: FPDF, invoice, biller: Biller, when) -> None:
+    """Who bills (left), the invoice's number and dates (right), then whom it bills."""
+    width = pdf.epw
     _biller(pdf, biller)
     pdf.set_xy(pdf.l_margin + width / 2, 18)
     pdf.set_font("DejaVu", "B", 18)
@@ -65,24 +86,6 @@ def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_u
     pdf.multi_cell(width, 4.5, "\n".join(part for part in (customer.address, customer.email) if part),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-
-    _lines(pdf, invoice, money)
-    _totals(pdf, invoice, money)
-
-    if invoice.terms:
-        _heading(pdf, "Payment terms")
-        _text(pdf, invoice.terms)
-    if invoice.payment_method == "bank_transfer":
-        _heading(pdf, "How to pay")
-        _text(pdf, f"By bank transfer, quoting {invoice.number} as the reference."
-                   + (f"\n{biller.bank_details}" if biller.bank_details else ""))
-    elif pay_url and invoice.amount_due > 0 and invoice.status not in ("paid", "void"):
-        _heading(pdf, "How to pay")
-        _text(pdf, f"Pay securely with Stripe: {pay_url}")
-    if invoice.notes:
-        _heading(pdf, "Notes")
-        _text(pdf, invoice.notes)
-    return bytes(pdf.output())
 
 
 def _biller(pdf: FPDF, biller: Biller) -> None:

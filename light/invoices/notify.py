@@ -7,6 +7,7 @@ from light.invoices import document
 from light.invoices.models import Invoice
 from light.money import format_amount
 from light.plumbing import mail
+from light.settings.organization import DATE_FORMATS
 from light.urls import external_url
 
 
@@ -16,8 +17,6 @@ def pay_url(invoice: Invoice) -> str:
 
 def invoice_document(invoice: Invoice) -> bytes:
     """The invoice's PDF, with the biller from Settings > Organization and its date format."""
-    from light.settings.organization import DATE_FORMATS  # settings imports invoices: import late
-
     organization = _organization(invoice)
     biller = document.Biller(name=organization.billing_name, address=organization.address,
                              tax_id=organization.tax_id, bank_details=organization.bank_details,
