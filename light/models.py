@@ -6,6 +6,7 @@ from light.contracts.models import Contract  # noqa: F401
 from light.customers.models import Customer  # noqa: F401
 from light.integrations.models import Integration  # noqa: F401
 from light.invoices.models import Invoice  # noqa: F401
+from light.notifications.models import NotificationPreference, OwnerNotification  # noqa: F401
 from light.plumbing.jobs.models import ClockRun, Job  # noqa: F401
 from light.plumbing.mail.models import OutboxMessage  # noqa: F401
 from light.plumbing.webhooks.models import StripeEvent  # noqa: F401
