@@ -1,11 +1,12 @@
 """Flask-Login's wiring: how a session's user id becomes a User, and starting a fresh session."""
 import time
 
-from flask import current_app, g, session
+from flask import current_app, g, session, url_for
 from flask_login import login_user
 
 from light.auth.models import User
 from light.extensions import db
+from light.web import redirect_to
 
 
 def load_user(user_id: str):
@@ -59,3 +60,13 @@ def pending_log_in() -> tuple[object, dict] | None:
         return None
     user = load_user(pending["user"])
     return (user, pending) if user is not None and user.has_two_factor else None
+
+
+def continue_log_in(user, *, remember: bool = False, next_url: str):
+    """After a right password, a reset link or an accepted invitation: logged in, or on to the
+    code for someone with two-factor log-in (nothing but the code lets them past it)."""
+    if not user.has_two_factor:
+        start_session(user, remember=remember)
+        return redirect_to(next_url)
+    ask_for_code(user, remember=remember, next_url=next_url)
+    return redirect_to(url_for("auth.login_code"))

@@ -2,7 +2,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from light.auth import bp, reset, services, two_factor
-from light.auth.login import ask_for_code, clear_session, pending_log_in, start_session
+from light.auth.login import clear_session, continue_log_in, pending_log_in, start_session
 from light.errors import InvalidInput, Refused
 from light.web import redirect_to, render, safe_next
 
@@ -40,7 +40,7 @@ def login():
             error, status = f"Too many attempts. Try again in {wait.retry_after} seconds.", 429
         else:
             if user:
-                return _logged_in_or_ask_code(user, remember=bool(form.get("remember")),
+                return continue_log_in(user, remember=bool(form.get("remember")),
                                               next_url=safe_next(request.args.get("next"), url_for("home.index")))
             error, status = "That e-mail and password don't match an account.", 422
     return render("auth/login.html", form=form, error=error, status=status)
@@ -81,19 +81,11 @@ def reset_password(token):
         else:
             if user.has_two_factor:  # the link proves the inbox, not the phone: the code is still asked
                 flash("Your password is changed. Enter the code from your authenticator app to log in.", "success")
-                return _logged_in_or_ask_code(user, remember=False, next_url=url_for("home.index"))
+                return continue_log_in(user, remember=False, next_url=url_for("home.index"))
             start_session(user)
             flash("Your password is changed, and you are logged in.", "success")
             return redirect_to(url_for("home.index"))
     return render("auth/reset.html", user=user, errors=errors, status=422 if errors else 200)
-
-
-def _logged_in_or_ask_code(user, *, remember: bool, next_url: str):
-    if not user.has_two_factor:
-        start_session(user, remember=remember)
-        return redirect_to(next_url)
-    ask_for_code(user, remember=remember, next_url=next_url)
-    return redirect_to(url_for("auth.login_code"))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

@@ -193,3 +193,20 @@ def test_forgot_password_changes_the_password_but_still_asks_for_the_code(client
     assert not is_logged_in(client)
     assert client.post("/login/code", data={"code": code_at(secret, clock())}).status_code == 303
     assert is_logged_in(client)
+
+
+def test_someone_invited_back_after_removal_still_enters_their_code(client, auth, clock):
+    from light.team import services as team
+
+    owner = auth.create_owner()
+    member = auth.login(auth.create_member(owner))
+    secret, _ = enable(client, member, clock)
+    client.post("/logout")
+    boss = db.session.get(User, owner.id)
+    team.remove(owner=boss, member=user(member))
+    invitation = team.invite(owner=boss, email=member.email)
+    response = client.post(f"/invite/{invitation.token}", data={"name": "Max Again", "password": "a brand new passphrase"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login/code")
+    assert not is_logged_in(client)
+    assert client.post("/login/code", data={"code": code_at(secret, clock())}).status_code == 303
+    assert is_logged_in(client)
