@@ -6,6 +6,7 @@ from sqlalchemy.orm import declared_attr
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from light.extensions import db
+from light.plumbing.crypto import EncryptedText
 
 
 def utcnow() -> datetime:
@@ -54,6 +55,12 @@ class User(UserMixin, OrganizationOwned, db.Model):
     # An owner removed them from the team: they can no longer log in, and what they did keeps
     # their name. Re-inviting the same e-mail brings them back.
     removed_at = db.Column(db.DateTime)
+    # Two-factor log-in (light/auth/two_factor.py): the TOTP secret, encrypted; it asks for codes
+    # only once confirmed with a correct code (totp_enabled_at). The last time step used, so a
+    # code seen over someone's shoulder can't be used again within its 30 seconds.
+    totp_secret = db.Column(EncryptedText)
+    totp_enabled_at = db.Column(db.DateTime)
+    totp_last_step = db.Column(db.BigInteger)
     organization = db.relationship(Organization)
 
     @property
@@ -69,6 +76,10 @@ class User(UserMixin, OrganizationOwned, db.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == "owner"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class Invitation(OrganizationOwned, db.Model):
@@ -97,3 +108,15 @@ class LoginFailure(db.Model):
     key = db.Column(db.String(300), nullable=False, unique=True)
     count = db.Column(db.Integer, nullable=False, default=0)
     last_failed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """One of a user's ten single-use recovery codes, for a lost phone. Only a SHA-256 hash is
+    kept: the codes are random (80 bits), so a slow password hash would add nothing but time."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (db.UniqueConstraint("user_id", "code_hash", name="uq_recovery_codes_user_hash"),)
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    code_hash = db.Column(db.String(64), nullable=False)
+    used_at = db.Column(db.DateTime)

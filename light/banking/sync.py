@@ -24,6 +24,7 @@ from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
 from light.errors import Refused
 from light.extensions import db
+from light.notifications import events as notifications
 from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
 from light.utc import from_unix as when
@@ -153,6 +154,8 @@ def _finish(run: SyncRun, error: str | None) -> None:
     run = db.session.merge(run)
     run.finished_at, run.error = utcnow(), error
     db.session.commit()
+    if error:
+        notifications.sync_failed(run.id)
 
 
 def _platform_key_works() -> bool:

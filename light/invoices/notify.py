@@ -1,7 +1,7 @@
 """The e-mails about invoices (through light.plumbing.mail, so they are also kept in the Outbox)."""
 from flask import Response
 
-from light.auth.models import Organization, User
+from light.auth.models import Organization
 from light.extensions import db
 from light.invoices import document
 from light.invoices.models import Invoice
@@ -107,30 +107,3 @@ def send_payment_failed_to_customer(invoice: Invoice, reason: str) -> None:
             f"You can pay with another card here: {pay_url(invoice)}\n\n{org}\n")
     mail.send(organization_id=invoice.organization_id, to=invoice.customer.email,
               subject=f"Your payment for invoice {invoice.number} failed", text=text, kind="payment_failed")
-
-
-def send_payment_failed_to_team(invoice: Invoice, reason: str) -> None:
-    owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
-    link = external_url("invoices.show", invoice_id=invoice.id)
-    text = (f"Light could not collect invoice {invoice.number} from {invoice.customer.name} "
-            f"({format_amount(invoice.amount_due, invoice.currency)}): {reason}\n\n"
-            "The card was not retried. The customer was told and sent the pay link.\n\n"
-            f"See the invoice: {link}\n")
-    for owner in owners:
-        mail.send(organization_id=invoice.organization_id, to=owner.email,
-                  subject=f"Payment failed: invoice {invoice.number} ({invoice.customer.name})", text=text,
-                  kind="payment_failed_team")
-
-
-def send_dispute_to_team(invoice: Invoice, amount: int, reason: str) -> None:
-    owners = User.query.filter_by(organization_id=invoice.organization_id, role="owner").all()
-    link = external_url("invoices.show", invoice_id=invoice.id)
-    text = (f"{invoice.customer.name} disputed {format_amount(amount, invoice.currency)} of invoice "
-            f"{invoice.number} with their bank (reason: {reason}).\n\n"
-            "Stripe has taken the disputed amount and a dispute fee from your balance until the dispute "
-            "is decided. Answer it with evidence in your Stripe Dashboard before its deadline.\n\n"
-            f"See the invoice: {link}\n")
-    for owner in owners:
-        mail.send(organization_id=invoice.organization_id, to=owner.email,
-                  subject=f"Disputed: invoice {invoice.number} ({invoice.customer.name})", text=text,
-                  kind="dispute_team")

@@ -8,6 +8,7 @@ from light.invoices import notify, services
 from light.invoices.collection import AUTO_CHARGEABLE, Collection
 from light.invoices.models import Invoice
 from light.money import format_amount
+from light.notifications import events as notifications
 from light.plumbing.stripe_gateway import PaymentIntent
 from light.workflows.steps import MARK_PAID_AND_RECEIPT, NOTIFY_ON_FAILURE
 
@@ -37,6 +38,7 @@ def needs_action(invoice_id: int, ref: str) -> bool:
     if invoice is None:
         return False
     notify.send_action_required(invoice)
+    notifications.action_required(invoice, ref)
     return True
 
 
@@ -51,7 +53,7 @@ def failed(invoice_id: int, ref: str, reason: str, collection: Collection | None
     collection = collection or Collection.of(invoice.organization_id)
     # Without a published workflow the team is still told: a decline must never pass unseen.
     if collection.workflow is None or collection.step_on(NOTIFY_ON_FAILURE):
-        notify.send_payment_failed_to_team(invoice, reason)
+        notifications.payment_failed(invoice, ref, reason)
     return True
 
 

@@ -16,6 +16,7 @@ from light.invoices.forms import LineInput, clean_invoice, new_customer_currency
 from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceCounter, InvoiceEvent, InvoiceLine
 from light.invoices.totals import compute, stripe_charge_problem
 from light.money import format_amount
+from light.notifications import events as notifications
 from light.utc import utcnow
 from light.workflows.services import stripe_gate
 
@@ -207,6 +208,8 @@ def settle(invoice_id: int, *, amount: int, ref: str, message: str, within_due: 
         return settle(invoice_id, amount=amount, ref=ref, message=message, within_due=within_due)
     db.session.commit()
     db.session.refresh(invoice)
+    if status == "paid":
+        notifications.invoice_paid(invoice, ref)
     return True
 
 

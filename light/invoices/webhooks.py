@@ -2,10 +2,11 @@
 Deliveries come duplicated and out of order: handlers re-read the object from Stripe and record
 each outcome once."""
 from light.extensions import db
-from light.invoices import notify, outcomes, services
+from light.invoices import outcomes, services
 from light.invoices.collection import Collection
 from light.invoices.models import Invoice
 from light.money import format_amount
+from light.notifications import events as notifications
 
 
 def checkout_session_completed(event) -> None:
@@ -75,4 +76,4 @@ def charge_dispute_created(event) -> None:
     if services.add_event(invoice, "disputed", f"The customer disputed {format_amount(amount, invoice.currency)} "
                           f"with their bank (reason: {reason}). Answer it in Stripe.", ref=dispute.get("id"),
                           amount=amount):
-        notify.send_dispute_to_team(invoice, amount, reason)  # commits the event with the e-mails
+        notifications.disputed(invoice, dispute.get("id"), amount, reason)  # commits the event first

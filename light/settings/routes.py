@@ -4,6 +4,8 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from light.errors import InvalidInput
+from light.notifications import KINDS
+from light.notifications import preferences as notification_preferences
 from light.plumbing.mail.models import OutboxMessage
 from light.settings import bp, organization
 from light.web import get_scoped_or_404, redirect_to, render, scoped
@@ -80,3 +82,17 @@ def organization_logo():
     if not org.logo_type:
         abort(404)
     return Response(org.logo, mimetype=org.logo_type, headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications_page():
+    """Each owner chooses what they are e-mailed about; members are not e-mailed."""
+    if request.method == "POST":
+        if not current_user.is_owner:
+            abort(403, "Notifications go to owners only.")
+        notification_preferences.save(current_user, request.form.getlist("kind"))
+        flash("Notification settings saved.", "success")
+        return redirect_to(url_for("settings.notifications_page"))
+    on = notification_preferences.switched_on(current_user) if current_user.is_owner else {}
+    return render("settings/notifications.html", kinds=KINDS, on=on)

@@ -2,7 +2,7 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.auth.login import start_session
+from light.auth.login import continue_log_in
 from light.auth.models import Invitation, User
 from light.errors import InvalidInput, Refused
 from light.team import bp, notify, services
@@ -103,8 +103,7 @@ def accept(token):
         except InvalidInput as failed:
             errors = failed.errors
         else:
-            start_session(user)
             flash(f"Welcome to {user.organization.name}.", "success")
-            return redirect_to(url_for("home.index"))
+            return continue_log_in(user, next_url=url_for("home.index"))  # a returning person's code still counts
     return render("team/accept.html", invitation=invitation, form=form, errors=errors,
                   status=422 if errors else 200)

@@ -78,7 +78,7 @@ def test_no_page_is_wider_than_a_phone(live_server, world, page):
              f"/customers/{world['customer']}", "/customers/new", "/contracts/", "/contracts/new",
              f"/contracts/{world['contract']}", "/settings/integrations/", "/settings/integrations/new",
              "/settings/workflows/", "/settings/workflows/invoice-to-cash", "/settings/team",
-             "/settings/organization", "/settings/outbox"]
+             "/settings/organization", "/settings/outbox", "/settings/notifications", "/settings/two-factor"]
     for path in paths:
         page.goto(base + path)
         assert _too_wide(page) == [], path
