@@ -33,7 +33,9 @@ function focusFirstInvalid(root) {
 }
 document.addEventListener("htmx:afterSettle", function (event) {
   var xhr = event.detail.xhr;
-  if (xhr && xhr.status >= 400 && xhr.status < 500) { focusFirstInvalid(document.getElementById("main")); }
+  // Not while someone types in a search box: a filter that stays invalid must not steal the focus.
+  var config = event.detail.requestConfig, typing = config && config.triggeringEvent && config.triggeringEvent.type === "input";
+  if (xhr && xhr.status >= 400 && xhr.status < 500 && !typing) { focusFirstInvalid(document.getElementById("main")); }
 });
 document.addEventListener("DOMContentLoaded", function () {
   focusFirstInvalid(document.getElementById("main"));
