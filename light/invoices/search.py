@@ -9,7 +9,7 @@ from light import listing
 from light.csv_export import Amount
 from light.customers.models import Customer
 from light.extensions import db
-from light.invoices.models import STATUS_LABELS, Invoice
+from light.invoices.models import PAYMENT_METHODS, STATUS_LABELS, Invoice
 from light.money import THREE_DECIMAL, ZERO_DECIMAL, to_decimal_string
 
 PAGE_SIZE = 100
@@ -44,11 +44,13 @@ def read(args) -> listing.Criteria:
     return listing.read(args, SPEC)
 
 
-def matching(organization_id: int, criteria: listing.Criteria):
-    """The invoices the criteria ask for, sorted (a select of Invoice, customers loaded)."""
-    query = (select(Invoice).join(Customer, Customer.id == Invoice.customer_id)
-             .options(contains_eager(Invoice.customer))
-             .where(Invoice.organization_id == organization_id))
+def matching(organization_id: int, criteria: listing.Criteria, *columns):
+    """The invoices the criteria ask for, sorted: a select of Invoice with its customer loaded,
+    or of just the `columns` given (of Invoice and Customer)."""
+    query = select(*columns) if columns else select(Invoice).options(contains_eager(Invoice.customer))
+    query = (query.select_from(Invoice).join(Customer, Customer.id == Invoice.customer_id)
+             # Saying it of both tables lets the database walk customers by name within the organization.
+             .where(Invoice.organization_id == organization_id, Customer.organization_id == organization_id))
     if "status" in criteria.choices:
         query = query.where(Invoice.status == criteria.choices["status"])
     if "issued_from" in criteria.days:
@@ -105,11 +107,14 @@ def _per_currency(zero: int, two: int, three: int):
 
 
 def _order(sort: listing.Sort) -> list:
-    column = COLUMNS[sort.key]
-    tiebreak = Invoice.id.desc() if sort.descending else Invoice.id.asc()
-    if sort.key == "number":  # drafts have no number yet: they come last either way
-        return [Invoice.number.is_(None), column.desc() if sort.descending else column.asc(), tiebreak]
-    return [column.desc() if sort.descending else column.asc(), tiebreak]
+    def way(column):
+        return column.desc() if sort.descending else column.asc()
+
+    if sort.key == "number":  # drafts have no number yet: last either way, as on every database
+        return [way(Invoice.number).nulls_last(), way(Invoice.id)]
+    if sort.key == "customer":  # by customer, then in each customer's invoices: both read off indexes
+        return [way(Customer.name), way(Customer.id), way(Invoice.id)]
+    return [way(COLUMNS[sort.key]), way(Invoice.id)]
 
 
 # -- CSV export ---------------------------------------------------------------------------------
@@ -117,13 +122,21 @@ CSV_HEADER = ["Number", "Status", "Customer", "Customer e-mail", "Currency", "Is
               "Payment method", "Subtotal", "Tax", "Total", "Paid", "Refunded", "Amount due", "Created (UTC)"]
 
 
+CSV_COLUMNS = (Invoice.number, Invoice.status, Customer.name, Customer.email, Invoice.currency, Invoice.issue_date,
+               Invoice.due_date, Invoice.payment_method, Invoice.subtotal, Invoice.tax_total, Invoice.total,
+               Invoice.amount_paid, Invoice.amount_refunded, Invoice.created_at)
+
+
 def csv_rows(organization_id: int, criteria: listing.Criteria):
-    """Every invoice the search finds (not one page), read from the database in batches."""
-    query = matching(organization_id, criteria).execution_options(yield_per=500)
-    for invoice in db.session.execute(query).scalars():
-        amount = lambda minor, currency=invoice.currency: Amount(to_decimal_string(minor, currency))  # noqa: E731
-        yield [invoice.number or "", invoice.status_label, invoice.customer.name, invoice.customer.email,
-               invoice.currency, invoice.issue_date.isoformat(), invoice.due_date.isoformat(),
-               invoice.payment_method_label, amount(invoice.subtotal), amount(invoice.tax_total),
-               amount(invoice.total), amount(invoice.amount_paid), amount(invoice.amount_refunded),
-               amount(invoice.amount_due), invoice.created_at.strftime("%Y-%m-%d %H:%M:%S")]
+    """Every invoice the search finds (not one page), read in batches as plain rows: loading
+    100,000 objects would take longer than writing the file."""
+    query = matching(organization_id, criteria, *CSV_COLUMNS).execution_options(yield_per=1000)
+    for row in db.session.execute(query):
+        currency = row.currency
+        yield [row.number or "", STATUS_LABELS.get(row.status, row.status), row.name, row.email, currency,
+               row.issue_date.isoformat(), row.due_date.isoformat(),
+               PAYMENT_METHODS.get(row.payment_method, row.payment_method),
+               *(Amount(to_decimal_string(minor, currency)) for minor in (
+                   row.subtotal, row.tax_total, row.total, row.amount_paid, row.amount_refunded,
+                   max(0, row.total - row.amount_paid))),
+               row.created_at.strftime("%Y-%m-%d %H:%M:%S")]
