@@ -2,9 +2,20 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, make_response, redirect, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from light import csv_export
 from light.extensions import db
 from light.ids import is_id
 
@@ -36,6 +47,26 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, page_on
         context.update(page_only())
     response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def list_page(page: str, fragment: str, endpoint: str, criteria, **context):
+    """A searchable list (light/listing.py): 400 when a filter couldn't be read (its message sits
+    beside the field), and for htmx the list alone plus the clean URL for the address bar, so a
+    search can be bookmarked and Back restores it."""
+    response = render(page, fragment, status=400 if criteria.errors else 200, criteria=criteria,
+                      list_endpoint=endpoint, **context)
+    if wants_fragment():
+        response.headers["HX-Push-Url"] = url_for(endpoint, **criteria.params())
+    return response
+
+
+def csv_download(filename: str, header: list[str], rows):
+    """A CSV file streamed as it is written (light/csv_export.py), never held whole in memory;
+    the request's context (and its database session) lives until the last row is sent."""
+    response = Response(stream_with_context(csv_export.lines(header, rows)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -33,7 +33,9 @@ function focusFirstInvalid(root) {
 }
 document.addEventListener("htmx:afterSettle", function (event) {
   var xhr = event.detail.xhr;
-  if (xhr && xhr.status >= 400 && xhr.status < 500) { focusFirstInvalid(document.getElementById("main")); }
+  // Not while someone types in a search box: a filter that stays invalid must not steal the focus.
+  var config = event.detail.requestConfig, typing = config && config.triggeringEvent && config.triggeringEvent.type === "input";
+  if (xhr && xhr.status >= 400 && xhr.status < 500 && !typing) { focusFirstInvalid(document.getElementById("main")); }
 });
 document.addEventListener("DOMContentLoaded", function () {
   focusFirstInvalid(document.getElementById("main"));
@@ -49,3 +51,21 @@ document.addEventListener("click", function (event) {
   header.classList.toggle("menu-open", open);
   button.setAttribute("aria-expanded", open ? "true" : "false");
 });
+
+// A table wider than the screen scrolls inside its own box (a phone): let the keyboard reach the
+// box too, so arrow keys can scroll it, also when it holds no link. Only tables that do scroll.
+function focusableScrollBoxes() {
+  document.querySelectorAll("main table").forEach(function (table) {
+    var scrolls = table.scrollWidth > table.clientWidth + 1;
+    if (scrolls && !table.hasAttribute("tabindex")) {
+      table.setAttribute("tabindex", "0");
+      table.dataset.scrollBox = "1";
+    } else if (!scrolls && table.dataset.scrollBox) {
+      table.removeAttribute("tabindex");
+      delete table.dataset.scrollBox;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", focusableScrollBoxes);
+document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
+window.addEventListener("resize", focusableScrollBoxes);

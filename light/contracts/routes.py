@@ -2,7 +2,7 @@
 from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.contracts import bp, jobs, periods, services  # noqa: F401 - jobs registers the clock task
+from light.contracts import bp, jobs, periods, search, services  # noqa: F401 - jobs registers the clock task
 from light.contracts.models import Contract
 from light.customers.services import customers_of
 from light.errors import InvalidInput, Refused
@@ -10,7 +10,7 @@ from light.invoices.forms import line_rows, rows_from_lines
 from light.invoices.models import Invoice
 from light.money import CURRENCIES
 from light.utc import utcnow
-from light.web import get_scoped_or_404, redirect_to, render, scoped
+from light.web import get_scoped_or_404, list_page, redirect_to, render, scoped
 from light.workflows.services import stripe_gate
 
 
@@ -21,8 +21,11 @@ def _gate():
 @bp.route("/")
 @login_required
 def index():
-    contracts = scoped(Contract).order_by(Contract.created_at.desc(), Contract.id.desc()).all()
-    return render("contracts/index.html", contracts=contracts)
+    criteria = search.read(request.args)
+    found = search.page_of(current_user.organization_id, criteria)
+    return list_page("contracts/index.html", "contracts/_list.html", "contracts.index", criteria,
+                     contracts=found.contracts, has_next=found.has_next, statuses=search.STATUS_LABELS,
+                     sorts=search.SORT_CHOICES)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -3,18 +3,31 @@ from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
 from light.contracts.models import Contract
-from light.customers import bp, services
+from light.customers import bp, search, services
 from light.customers.models import Customer
 from light.errors import InvalidInput
 from light.invoices.models import Invoice
 from light.money import CURRENCIES
-from light.web import get_scoped_or_404, redirect_to, render
+from light.utc import utcnow
+from light.web import csv_download, get_scoped_or_404, list_page, redirect_to, render
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render("customers/index.html", customers=services.customers_of(current_user.organization_id))
+    criteria = search.read(request.args)
+    found = search.page_of(current_user.organization_id, criteria)
+    return list_page("customers/index.html", "customers/_list.html", "customers.index", criteria,
+                     customers=found.customers, has_next=found.has_next, sorts=search.SORT_CHOICES)
+
+
+@bp.route("/export.csv")
+@login_required
+def export():
+    """The customers of the current search, streamed: owners and members alike."""
+    criteria = search.read(request.args)
+    rows = search.csv_rows(current_user.organization_id, criteria)
+    return csv_download(f"customers-{utcnow():%Y-%m-%d}.csv", search.CSV_HEADER, rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from light.extensions import db
-from light.home import bp
+from light.home import bp, services
 from light.web import render
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render("home/index.html")
+    return render("home/index.html", board=services.dashboard_of(current_user.organization))
 
 
 @bp.route("/healthz")

@@ -27,6 +27,13 @@ class Invoice(OrganizationOwned, db.Model):
         db.UniqueConstraint("organization_id", "number", name="uq_invoices_organization_number"),
         # A contract's period is invoiced once, however often the clock runs.
         db.UniqueConstraint("contract_id", "period_start", name="uq_invoices_contract_period"),
+        # The list's sorts (light/invoices/search.py), each within one organization and ending in
+        # the id that breaks ties, so a page of 100 is read off an index, not sorted from 100,000.
+        db.Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
+        db.Index("ix_invoices_org_status_created", "organization_id", "status", "created_at", "id"),
+        db.Index("ix_invoices_org_issue_date", "organization_id", "issue_date", "id"),
+        db.Index("ix_invoices_org_due_date", "organization_id", "due_date", "id"),
+        db.Index("ix_invoices_org_total", "organization_id", "total", "id"),
     )
     id = db.Column(db.Integer, primary_key=True)
     customer_id = db.Column(db.Integer, db.ForeignKey("customers.id"), nullable=False, index=True)

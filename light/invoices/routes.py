@@ -9,7 +9,7 @@ from light.customers.services import customers_of, duplicate_email_warning
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
-from light.invoices import bp, charging, services
+from light.invoices import bp, charging, search, services
 from light.invoices.forms import (
     MAX_LINES,
     clean_manual_payment,
@@ -23,10 +23,8 @@ from light.invoices.notify import pdf_response
 from light.money import CURRENCIES, is_currency
 from light.plumbing.jobs.queue import active_job
 from light.utc import today_in, utcnow
-from light.web import get_scoped_or_404, redirect_to, render, scoped
+from light.web import csv_download, get_scoped_or_404, list_page, redirect_to, render, scoped
 from light.workflows import services as workflows
-
-PAGE_SIZE = 100
 
 
 def stripe_gate():
@@ -66,12 +64,26 @@ def totals():
 @bp.route("/")
 @login_required
 def index():
-    status = request.args.get("status", "")
-    query = scoped(Invoice)
-    if status in STATUS_LABELS:
-        query = query.filter(Invoice.status == status)
-    invoices = query.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(PAGE_SIZE).all()
-    return render("invoices/index.html", invoices=invoices, current_status=status, statuses=STATUS_LABELS)
+    """Search and sort live in the query string; a bad date or amount answers 400 with its message
+    beside the field, and the list without that filter. htmx gets the list alone, and the clean URL
+    to put in the address bar."""
+    criteria = search.read(request.args)
+    found = search.page_of(current_user.organization_id, criteria)
+    return list_page("invoices/index.html", "invoices/_list.html", "invoices.index", criteria,
+                     invoices=found.invoices, has_next=found.has_next, statuses=STATUS_LABELS,
+                     sorts=search.SORT_CHOICES)
+
+
+@bp.route("/export.csv")
+@login_required
+def export():
+    """The invoices of the current search (every page), streamed: owners and members alike."""
+    criteria = search.read(request.args)
+    if criteria.errors:
+        return list_page("invoices/index.html", "invoices/_list.html", "invoices.index", criteria,
+                         invoices=[], has_next=False, statuses=STATUS_LABELS, sorts=search.SORT_CHOICES)
+    rows = search.csv_rows(current_user.organization_id, criteria)
+    return csv_download(f"invoices-{utcnow():%Y-%m-%d}.csv", search.CSV_HEADER, rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
