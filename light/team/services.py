@@ -107,9 +107,10 @@ def change_role(*, owner: User, member: User, role: str) -> User:
     if member.removed_at is not None:
         raise Refused(f"{member.name} is no longer on the team.")
     if role == "member" and member.role == "owner":
-        _keep_an_owner(owner.organization_id, leaving=member)
-    member.role = role
-    db.session.commit()
+        _leave_owners(owner.organization_id, member, {"role": "member"})
+    else:
+        member.role = role
+        db.session.commit()
     return member
 
 
@@ -118,19 +119,29 @@ def remove(*, owner: User, member: User) -> User:
     if member.removed_at is not None:
         raise Refused(f"{member.name} was already removed.")
     if member.role == "owner":
-        _keep_an_owner(owner.organization_id, leaving=member)
-    member.removed_at = utcnow()
-    db.session.commit()
+        _leave_owners(owner.organization_id, member, {"removed_at": utcnow()})
+    else:
+        member.removed_at = utcnow()
+        db.session.commit()
     return member
 
 
-def _keep_an_owner(organization_id: int, *, leaving: User) -> None:
-    # Locks the owners' rows, so two owners demoting each other at once can't leave none.
-    owners = (User.query.filter(User.organization_id == organization_id, User.role == "owner",
-                                User.removed_at.is_(None)).with_for_update().all())
-    if not any(o.id != leaving.id for o in owners):
+def _leave_owners(organization_id: int, leaving: User, values: dict) -> None:
+    """An owner stops being one only if another owner stays. The check and the change are one
+    UPDATE, so two owners demoting each other at once can't both pass it: the owners' rows are
+    locked first where the database can (PostgreSQL), and SQLite runs one writer at a time."""
+    others = (User.query.filter(User.organization_id == organization_id, User.role == "owner",
+                                User.removed_at.is_(None), User.id != leaving.id).with_for_update().all())
+    other_owner = (db.session.query(User.id).filter(
+        User.organization_id == organization_id, User.role == "owner", User.removed_at.is_(None),
+        User.id != leaving.id).exists())
+    changed = (db.session.query(User).filter(User.id == leaving.id, other_owner)
+               .update(values, synchronize_session=False)) if others else 0
+    if not changed:
         db.session.rollback()
         raise Refused("The team needs at least one owner: make someone else an owner first.")
+    db.session.commit()
+    db.session.refresh(leaving)
 
 
 def active_members(organization_id: int) -> list[User]:
