@@ -21,17 +21,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from light.banking import payouts
 from light.banking.categories import category_for
 from light.banking.connections import end_connection
-from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
+from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.errors import Refused
 from light.extensions import db
 from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
+from light.reconciliation import matching
 from light.utc import from_unix as when
 from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
-             "description", "source_id")
+             "description", "source_id", "payment_intent_id", "charge_id", "stripe_customer_id", "customer_email",
+             "stripe_metadata", "exchange_rate")
 
 
 STOPPED = "Stopped when its worker stopped; the next sync carried on from there."
@@ -80,7 +82,9 @@ class Feed:
                  "reporting_category": t.reporting_category, "category": category_for(t.type, t.reporting_category),
                  "status": t.status, "created": when(t.created), "available_on": when(t.available_on),
                  "description": (t.description or "")[:500] or None, "source_id": t.source_id,
-                 "match_state": "unmatched"} for t in txns]
+                 "match_state": "unmatched", "payment_intent_id": t.payment_intent_id, "charge_id": t.charge_id,
+                 "stripe_customer_id": t.customer_id, "customer_email": (t.customer_email or "")[:254] or None,
+                 "stripe_metadata": t.metadata or None, "exchange_rate": t.exchange_rate} for t in txns]
         ids = [t.id for t in txns]
         existing = dict(db.session.query(BankTransaction.stripe_id, BankTransaction.status).filter(
             BankTransaction.organization_id == org, BankTransaction.stripe_id.in_(ids)))
@@ -89,6 +93,18 @@ class Feed:
         self.run.created_count += sum(1 for t in txns if t.id not in existing)
         self.run.updated_count += sum(1 for t in txns if t.id in existing and existing[t.id] != t.status)
         payouts.note_new(self, [t for t in txns if t.id not in existing])
+        self.match_new([t.id for t in txns if t.id not in existing])
+
+    def match_new(self, stripe_ids) -> None:
+        """Bank Reconciliation matches the page's new lines as they arrive: one read of their ids,
+        then a fixed number of queries for the page (light/reconciliation/matching.py)."""
+        if not stripe_ids:
+            return
+        db.session.flush()
+        org = self.connection.organization_id
+        ids = [i for (i,) in db.session.query(BankTransaction.id).filter(
+            BankTransaction.organization_id == org, BankTransaction.stripe_id.in_(stripe_ids))]
+        matching.match_new(org, ids)
 
 
 def _upsert():
@@ -116,6 +132,7 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
             _refresh_balances(feed)
         if reconcile_payouts:
             payouts.reconcile(feed, force=trigger == "webhook")
+            _match_reconciled_payouts(feed)
     except AuthenticationFailed as exc:
         db.session.rollback()
         # A pasted key that stops working was revoked; through Connect, it may be Light's own key.
@@ -221,6 +238,20 @@ def _refresh_matured(feed: Feed) -> bool:
         feed.store_page(page)
         db.session.commit()
     return True
+
+
+def _match_reconciled_payouts(feed: Feed) -> None:
+    """A payout line is a transfer to the bank once Stripe lists what it paid out: the payouts
+    whose breakdown arrived since their line was stored are decided again (T0)."""
+    T = BankTransaction
+    accounts = [a.id for a in feed.accounts.values()] or [-1]
+    fetched = db.session.query(BankPayout.stripe_id).filter(BankPayout.bank_account_id.in_(accounts),
+                                                           BankPayout.breakdown_fetched_at.isnot(None))
+    ids = [i for (i,) in db.session.query(T.id).filter(T.bank_account_id.in_(accounts), T.category == "payout",
+                                                       T.type == "payout", T.match_state == "unmatched",
+                                                       T.source_id.in_(fetched))]
+    if ids:
+        matching.match_new(feed.connection.organization_id, ids)
 
 
 def _refresh_balances(feed: Feed) -> None:

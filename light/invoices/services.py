@@ -222,6 +222,31 @@ def record_bank_payment(invoice: Invoice, amount: int, paid_on: date) -> bool:
                   message=f"Payment received on {paid_on:%d %b %Y}, recorded by the team.")
 
 
+def reverse_payment(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
+    """Take back a payment recorded by `settle` under `ref` (Bank Reconciliation's Unmatch): the
+    amount comes off what was paid and the invoice is open again. The timeline keeps both events.
+    Returns False when there is no such payment or it was reversed already."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice is None or not InvoiceEvent.query.filter_by(invoice_id=invoice_id, kind="payment", ref=ref).count():
+        return False
+    if not add_event(invoice, "payment_reversed", message, ref=ref, amount=amount):
+        db.session.rollback()
+        return False
+    paid = max(0, invoice.amount_paid - amount)
+    status = invoice.status
+    if status in ("paid", "partially_paid", "overdue", "issued"):
+        status = "partially_paid" if paid else ("overdue" if invoice.due_date < utcnow().date() else "issued")
+    claimed = db.session.query(Invoice).filter(
+        Invoice.id == invoice_id, Invoice.amount_paid == invoice.amount_paid).update(
+        {"amount_paid": paid, "status": status, "paid_at": None}, synchronize_session=False)
+    if not claimed:  # a concurrent payment moved the amount: retry against the new figure
+        db.session.rollback()
+        return reverse_payment(invoice_id, amount=amount, ref=ref, message=message)
+    db.session.commit()
+    db.session.refresh(invoice)
+    return True
+
+
 def set_status(invoice_id: int, status: str, *, only_from=OPEN_STATUSES) -> bool:
     """Move an unpaid invoice to `status`; a paid or void one never moves back."""
     changed = db.session.query(Invoice).filter(Invoice.id == invoice_id, Invoice.status.in_(only_from)).update(
