@@ -1,7 +1,7 @@
 """Bank Reconciliation's actions on lines: Accept, Decline, Match (manual), Unmatch, Exclude,
 Include, bulk Accept, Re-match, and the CSV export. Each line action answers with the line's row
 (htmx swaps it in place) or, without htmx, goes back to the account."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from light.banking import bp, payouts, queries
@@ -162,14 +162,6 @@ def bank_lines_paying(invoice):
     return (scoped(ReconciliationLink).filter(ReconciliationLink.invoice_id == invoice.id)
             .join(BankTransaction, BankTransaction.id == ReconciliationLink.bank_transaction_id)
             .with_entities(ReconciliationLink, BankTransaction).order_by(BankTransaction.created).all())
-
-
-@bp.route(f"/lines/<{ID}:line_id>/open")
-@login_required
-def open_line(line_id):
-    """From an invoice's "Paid by": the line in its account's view."""
-    line = get_scoped_or_404(BankTransaction, line_id)
-    return redirect(url_for("banking.account", account_id=line.bank_account_id, q=line.stripe_id), code=303)
 
 
 @bp.app_template_filter("decimal_amount")
