@@ -14,7 +14,7 @@ import logging
 from datetime import UTC
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +27,7 @@ from light.extensions import db
 from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
 from light.reconciliation import matching
+from light.reconciliation.models import ReconciliationLink
 from light.utc import from_unix as when
 from light.utc import utcnow
 
@@ -241,17 +242,21 @@ def _refresh_matured(feed: Feed) -> bool:
 
 
 def _match_reconciled_payouts(feed: Feed) -> None:
-    """A payout line is a transfer to the bank once Stripe lists what it paid out: the payouts
-    whose breakdown arrived since their line was stored are decided again (T0)."""
-    T = BankTransaction
+    """Lines that became decidable during the sync are decided again: a payout line once Stripe
+    lists what it paid out (T0), and a refund or dispute once the charge it follows is linked (a
+    backfill reads newest first, so it meets the refund before its charge)."""
+    T, L = BankTransaction, ReconciliationLink
     accounts = [a.id for a in feed.accounts.values()] or [-1]
     fetched = db.session.query(BankPayout.stripe_id).filter(BankPayout.bank_account_id.in_(accounts),
                                                            BankPayout.breakdown_fetched_at.isnot(None))
-    ids = [i for (i,) in db.session.query(T.id).filter(T.bank_account_id.in_(accounts), T.category == "payout",
-                                                       T.type == "payout", T.match_state == "unmatched",
-                                                       T.source_id.in_(fetched))]
-    if ids:
-        matching.match_new(feed.connection.organization_id, ids)
+    linked_charges = (db.session.query(T.charge_id).join(L, L.bank_transaction_id == T.id)
+                      .filter(T.bank_account_id.in_(accounts), T.category == "charge", L.invoice_id.isnot(None)))
+    ids = [i for (i,) in db.session.query(T.id).filter(
+        T.bank_account_id.in_(accounts), T.match_state == "unmatched",
+        or_(and_(T.category == "payout", T.type == "payout", T.source_id.in_(fetched)),
+            and_(T.category.in_(("refund", "dispute")), T.charge_id.in_(linked_charges))))]
+    for start in range(0, len(ids), matching.BATCH):
+        matching.match_new(feed.connection.organization_id, ids[start:start + matching.BATCH])
 
 
 def _refresh_balances(feed: Feed) -> None:
