@@ -1,4 +1,4 @@
-"""Bank Reconciliation in a real browser: accept a suggestion, match a line by hand, unmatch it."""
+"""Bank Reconciliation in a real browser: accept a suggestion, match a line by hand, unmatch it (by keyboard)."""
 import pytest
 from playwright.sync_api import expect
 
@@ -72,6 +72,7 @@ def test_accept_a_suggestion_match_by_hand_and_unmatch(live_server, page, lines)
     expect(row).to_contain_text("Matched")
     assert invoice_paid(live_server.app, lines["other"]) == 2500
 
-    row.get_by_role("button", name="Unmatch").click()
+    row.focus()
+    page.keyboard.press("u")  # keyboard use: u presses the focused line's Unmatch
     expect(page.locator(f"#line-{lines['unknown']}")).to_contain_text("Unmatched")
     assert invoice_paid(live_server.app, lines["other"]) == 0
