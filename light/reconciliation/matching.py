@@ -78,7 +78,7 @@ def _write(organization_id: int, results):
                                                   LineDecision.by_person.is_(False)))
     links, entries, decisions, now = [], [], [], utcnow()
     for row, decision in written:
-        why = " ".join(decision.reasons)
+        why = ". ".join(decision.reasons)
         decisions.append(dict(organization_id=organization_id, bank_transaction_id=row.id, tier=decision.tier,
                               reasons=list(decision.reasons), by_person=False, user_id=None, decided_at=now,
                               suggestion=settlement_data(decision.settlements)

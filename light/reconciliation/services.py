@@ -167,7 +167,7 @@ def accept(organization_id: int, line_id: int, actor: Actor) -> list[Reconciliat
         raise Conflict("This line has no suggestion to accept any more.")
     settlements = settlements_from(decision.suggestion)
     check_invoices(line, [(s.invoice_id, s.on_invoice) for s in settlements if s.effect == "payment"], field="accept")
-    why = "Accepted the suggestion: " + " ".join(decision.reasons or ())
+    why = "Accepted the suggestion: " + ". ".join(decision.reasons or ())
     return link_line(line, settlements, tier=decision.tier, actor=actor, action="accepted", why=why,
                      expected=("suggested",))
 
@@ -178,7 +178,7 @@ def decline(organization_id: int, line_id: int, actor: Actor) -> None:
     if not claim([line.id], ("suggested",), "unmatched"):
         db.session.rollback()
         raise Conflict("This line has no suggestion to decline any more.")
-    suggested = " ".join(decision.reasons) if decision else ""
+    suggested = ". ".join(decision.reasons) if decision else ""
     why = f"Declined by {actor.name}" + (f": the suggestion was {suggested}" if suggested else "")
     log(line, "declined", actor, why)
     set_decision(line, tier=decision.tier if decision else None, reasons=[why], actor=actor)
