@@ -146,3 +146,24 @@ def test_a_refund_stored_before_its_charge_follows_it_by_the_end_of_the_sync(own
     sync._match_reconciled_payouts(feed)
     (link,) = ReconciliationLink.query.filter_by(bank_transaction_id=refund.id).all()
     assert (link.invoice_id, link.effect) == (invoice.id, "reversal")
+
+
+def test_an_invoice_collected_through_stripe_is_matched_by_itself_when_its_account_is_connected(
+        app, client, auth, stripe_sandbox, sandbox_key, smtp_server, run_jobs):
+    """Issue 10's "done when": collect an invoice through Stripe, connect that Stripe Account under
+    Bank Reconciliation, and its Stripe line is matched by itself."""
+    from light.banking import restricted_key
+    from tests.fixtures.invoices import on_the_sandbox, paid_once_through_checkout, stripe_org
+
+    on_the_sandbox(app.config, stripe_sandbox)
+    app.config["SMTP_URL"] = smtp_server.url
+    org = stripe_org(client, auth, stripe_sandbox, sandbox_key)
+    invoice = paid_once_through_checkout(client, org, stripe_sandbox, run_jobs, "4242424242424242")
+    connection = restricted_key.connect_with_key(org.person.organization_id, sandbox_key)
+    assert sync.sync_connection(connection.id).error is None
+    line = line_of(invoice.stripe_payment_intent_id)
+    (link,) = ReconciliationLink.query.filter_by(bank_transaction_id=line.id).all()
+    assert (line.match_state, link.invoice_id, link.tier) == ("matched", invoice.id, "T1")
+    assert db.session.get(Invoice, invoice.id, populate_existing=True).amount_paid == invoice.total
+    page = client.get(f"/bank-reconciliation/accounts/{line.bank_account_id}").get_data(as_text=True)
+    assert f'href="/invoices/{invoice.id}">{invoice.number}</a>' in page
