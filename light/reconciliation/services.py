@@ -15,7 +15,7 @@ from light.banking.models import BankTransaction
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.invoices import services as invoices
-from light.invoices.models import OPEN_STATUSES, Invoice
+from light.invoices.models import OPEN_STATUSES, Invoice, InvoiceEvent
 from light.money import format_amount
 from light.reconciliation.models import LIGHT, LineDecision, ReconciliationLink, ReconciliationLogEntry
 from light.reconciliation.values import CATEGORIES, Settlement
@@ -64,14 +64,30 @@ def settlements_from(data) -> list[Settlement]:
     return [Settlement(**item) for item in data or ()]
 
 
-def link_values(line: BankTransaction, s: Settlement, *, tier: str | None, actor: Actor) -> dict:
-    """One link's row. A link that pays an invoice names the payment it records there (a fresh
-    ref each time, so a line matched, unmatched and matched again records its payment again)."""
+def link_values(line: BankTransaction, s: Settlement, *, tier: str | None, actor: Actor, fresh_ref=False) -> dict:
+    """One link's row. A link that pays an invoice names the payment it records there: the line's
+    Stripe payment intent when it has one, the ref Light's own webhook records that payment under,
+    so whichever comes first records it and the other finds it recorded; otherwise (or once that
+    ref was used and reversed: `fresh_ref`) a ref of its own."""
     pays = s.effect == "payment"
+    ref = None
+    if pays:
+        ref = line.payment_intent_id if line.payment_intent_id and not fresh_ref else \
+            f"bank-{line.id}-{uuid.uuid4().hex[:16]}"
     return dict(organization_id=line.organization_id, bank_transaction_id=line.id, invoice_id=s.invoice_id,
                 category=s.category, effect=s.effect, amount=s.amount, invoice_amount=s.invoice_amount,
-                recorded_payment=pays, payment_ref=f"bank-{line.id}-{uuid.uuid4().hex[:16]}" if pays else None,
-                tier=tier, user_id=actor.user_id, created_at=utcnow())
+                recorded_payment=pays, payment_ref=ref, tier=tier, user_id=actor.user_id, created_at=utcnow())
+
+
+def _ref_used(line: BankTransaction, settlements) -> bool:
+    """The line's payment intent already names a payment on one of these invoices (recorded, and
+    perhaps reversed by an Unmatch): a new link records under a ref of its own."""
+    ids = [s.invoice_id for s in settlements if s.effect == "payment"]
+    if not line.payment_intent_id or not ids:
+        return False
+    return db.session.query(InvoiceEvent.query.filter(
+        InvoiceEvent.invoice_id.in_(ids), InvoiceEvent.kind.in_(("payment", "payment_reversed")),
+        InvoiceEvent.ref == line.payment_intent_id).exists()).scalar()
 
 
 def log(line: BankTransaction, action: str, actor: Actor, why: str = "", *, invoice_id=None, amount=None):
@@ -99,11 +115,26 @@ def record_payments(line: BankTransaction, links: list[ReconciliationLink], acto
             continue
         amount = format_amount(link.on_invoice, link.invoice.currency if link.invoice else line.currency)
         who = f"matched by {actor.name}" if actor.user_id else f"matched by Light ({link.tier})"
-        if not invoices.settle(link.invoice_id, amount=link.on_invoice, ref=link.payment_ref, within_due=True,
-                               message=f"Paid {amount}: bank line {line.stripe_id}, {who}."):
-            label = link.invoice.display_number if link.invoice else f"invoice #{link.invoice_id}"
-            _undo(line, f"Not linked: {label} could not take {amount} (paid or voided meanwhile)")
-            return False
+        if invoices.settle(link.invoice_id, amount=link.on_invoice, ref=link.payment_ref, within_due=True,
+                           message=f"Paid {amount}: bank line {line.stripe_id}, {who}."):
+            continue
+        if _recorded_meanwhile(link):
+            continue
+        label = link.invoice.display_number if link.invoice else f"invoice #{link.invoice_id}"
+        _undo(line, f"Not linked: {label} could not take {amount} (paid or voided meanwhile)")
+        return False
+    return True
+
+
+def _recorded_meanwhile(link: ReconciliationLink) -> bool:
+    """Light's webhook recorded this very payment (same payment intent) first: the link points at
+    that payment instead of recording it again, and Unmatch will leave it alone."""
+    if not (link.payment_ref or "").startswith("pi_"):
+        return False
+    if not InvoiceEvent.query.filter_by(invoice_id=link.invoice_id, kind="payment", ref=link.payment_ref).count():
+        return False
+    ReconciliationLink.query.filter_by(id=link.id).update({"recorded_payment": False, "effect": "recorded"})
+    db.session.commit()
     return True
 
 
@@ -137,7 +168,8 @@ def link_line(line: BankTransaction, settlements, *, tier: str | None, actor: Ac
     if not claim([line.id], expected, "matched"):
         db.session.rollback()
         raise Conflict("Someone matched or changed this line meanwhile: reload to see what it is now.")
-    links = [ReconciliationLink(**link_values(line, s, tier=tier, actor=actor)) for s in settlements]
+    fresh = _ref_used(line, settlements)
+    links = [ReconciliationLink(**link_values(line, s, tier=tier, actor=actor, fresh_ref=fresh)) for s in settlements]
     db.session.add_all(links)
     for link in links:
         log(line, action, actor, why, invoice_id=link.invoice_id, amount=link.amount)

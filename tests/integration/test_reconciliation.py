@@ -285,3 +285,33 @@ def test_matching_a_page_costs_the_same_queries_for_ten_lines_or_a_hundred(app, 
     small, large = queries(page(10, 0)), queries(page(100, 1000))
     assert small == large
     assert small <= 14
+
+
+def test_a_payment_matched_before_lights_webhook_is_recorded_once(owner, account):
+    """The bank feed can see a Stripe payment before Light's own webhook does: the link records it
+    under the payment intent, so the webhook finds it recorded and nothing is counted twice."""
+    from light.invoices import services as invoices
+
+    invoice = issued_invoice(owner.organization_id, 7000)
+    line = bank_line(account, 7000, payment_intent_id="pi_race",
+        stripe_metadata={"light_invoice_id": str(invoice.id), "light_organization_id": str(owner.organization_id)})
+    assert match(line) == {"linked": 1}
+    assert not invoices.settle(invoice.id, amount=7000, ref="pi_race", message="Paid through Stripe (webhook).")
+    paid = invoice_now(invoice)
+    assert (paid.amount_paid, paid.status, paid.stripe_payment_intent_id) == (7000, "paid", "pi_race")
+
+
+def test_a_payment_lights_webhook_recorded_meanwhile_is_pointed_at_not_recorded_again(owner, account):
+    from light.invoices import services as invoices
+
+    invoice = issued_invoice(owner.organization_id, 7000)
+    line = bank_line(account, 7000, payment_intent_id="pi_meanwhile")
+    # The webhook records the payment between Light's decision and its write.
+    assert invoices.settle(invoice.id, amount=7000, ref="pi_meanwhile", message="Paid through Stripe (webhook).")
+    link = ReconciliationLink(organization_id=owner.organization_id, bank_transaction_id=line.id,
+                              invoice_id=invoice.id, category="sales", effect="payment", amount=7000,
+                              recorded_payment=True, payment_ref="pi_meanwhile", tier="T2")
+    db.session.add(link)
+    db.session.commit()
+    assert services.record_payments(line, [link], services.LIGHT_ACTOR)
+    assert (db.session.get(ReconciliationLink, link.id).effect, invoice_now(invoice).amount_paid) == ("recorded", 7000)

@@ -203,7 +203,8 @@ class StripeGateway:
 
     def balance_transaction(self, id) -> BalanceTransaction:
         return to_balance_transaction(_plain(self._call(
-            "balance_transactions.retrieve", lambda: self._client.v1.balance_transactions.retrieve(id),
+            "balance_transactions.retrieve",
+            lambda: self._client.v1.balance_transactions.retrieve(id, params={"expand": ["source"]}),
             resource="balance_transactions")))
 
     def balance_transactions_since(self, newest_known_id,
