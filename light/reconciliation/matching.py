@@ -18,7 +18,7 @@ from light.reconciliation.services import LIGHT_ACTOR, OPEN, claim, link_values,
 from light.reconciliation.values import unmatched
 from light.utc import utcnow
 
-BATCH = 500
+BATCH = 2000  # lines a Re-match decides per read of the candidate invoices
 
 
 def _undecided(query):
@@ -37,9 +37,10 @@ def match_new(organization_id: int, line_ids) -> dict[str, int]:
     return match_lines(organization_id, rows)
 
 
-def match_lines(organization_id: int, rows: list[BankTransaction]) -> dict[str, int]:
+def match_lines(organization_id: int, rows: list[BankTransaction], *, release: bool = False) -> dict[str, int]:
     """Decide and write a batch: links claimed by compare-and-set, suggestions and reasons saved,
-    every link and suggestion logged; then the payments the links record. Counts per outcome."""
+    every link and suggestion logged; then the payments the links record. Counts per outcome.
+    `release`: the rows are the caller's own (Re-match): they leave the session once written."""
     if not rows:
         return {}
     by_id = {row.id: row for row in rows}
@@ -56,6 +57,10 @@ def match_lines(organization_id: int, rows: list[BankTransaction]) -> dict[str, 
     counts = defaultdict(int)
     for _row, decision in written:
         counts[decision.outcome] += 1
+    if release:  # each payment recorded commits, and a commit expires all that the session holds
+        for line_id, row in by_id.items():
+            if line_id not in paying:
+                db.session.expunge(row)
     if paying:
         links = defaultdict(list)
         for link in ReconciliationLink.query.filter(ReconciliationLink.bank_transaction_id.in_(paying)):
@@ -154,7 +159,7 @@ def rematch_account(bank_account_id: int) -> dict[str, int]:
     totals = defaultdict(int)
     for start in range(0, len(ids), BATCH):
         rows = T.query.filter(T.id.in_(ids[start:start + BATCH])).order_by(T.created, T.id).all()
-        for outcome, count in match_lines(account.organization_id, rows).items():
+        for outcome, count in match_lines(account.organization_id, rows, release=True).items():
             totals[outcome] += count
         report_progress(100 * min(len(ids), start + BATCH) // max(1, len(ids)),
                         f"{min(len(ids), start + BATCH):,} of {len(ids):,} lines")

@@ -140,7 +140,10 @@ def _recorded_meanwhile(link: ReconciliationLink) -> bool:
 
 def _undo(line: BankTransaction, why: str) -> None:
     db.session.refresh(line)
-    reverse_links(line, LIGHT_ACTOR, why, state_from=("matched",))
+    try:
+        reverse_links(line, LIGHT_ACTOR, why, state_from=("matched",))
+    except Conflict:  # someone unmatched it first: what they did stands
+        db.session.rollback()
 
 
 def reverse_links(line: BankTransaction, actor: Actor, why: str, *, state_from=("matched",)) -> list:
