@@ -5,7 +5,8 @@ by payment intent, Light's metadata, refunds, FX; outside Light with references,
 part payments, overpayments, several invoices at once, the same amount on the same day for two
 customers, anonymous payments; fees, payouts; noise; USD, EUR, JPY and KWD), re-matches them all,
 and prints precision and recall per tier and per case, the issue's goals, the time per N (linear
-growth), peak traced memory and the process's peak RSS.
+growth), peak traced memory and the process's peak RSS. Then (unless --no-sync-page) one sync page
+of 100 lines with matching, on a real SQLite database: time and queries per page.
 """
 import argparse
 import os
@@ -276,10 +277,166 @@ def traced_peak(world):
     return peak
 
 
+def sync_pages(pages=7, size=100, open_invoices=2000):
+    """Feed.store_page (upsert + matching) of `pages` pages of `size` lines against
+    `open_invoices` open invoices, as the sync runs it: milliseconds and SQL statements a page."""
+    import tempfile
+    from datetime import datetime as at
+
+    from sqlalchemy import event
+
+    from light import create_app
+    from light.auth import services as auth
+    from light.banking import sync
+    from light.banking.models import StripeConnection, SyncRun
+    from light.customers.models import Customer
+    from light.extensions import db
+    from light.invoices.models import Invoice
+    from light.plumbing.crypto import derive_key
+    from light.plumbing.stripe_gateway import BalanceTransaction
+
+    # On tmpfs when there is one: SQLite's fsync per commit on a shared disk would measure the disk.
+    folder = tempfile.mkdtemp(prefix="bench-sync-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",
+                      "LIGHT_ENCRYPTION_KEY": derive_key("bench"), "LIGHT_ENV": "bench", "EMBEDDED_CLOCK": False})
+    rng = random.Random(7)
+    with app.app_context():
+        db.create_all()
+        org = auth.sign_up(organization_name="Bench Ltd", name="B", email="b@example.com",
+                           password="a-long-passphrase").organization_id
+        connection = StripeConnection(organization_id=org, stripe_user_id="acct_bench", status="active",
+                                      access_token="sk_test_bench")
+        people = [Customer(organization_id=org, name=f"C{i}", email=f"c{i}@example.com", currency="USD",
+                           stripe_customer_id=f"cus_{i}") for i in range(200)]
+        db.session.add_all([connection, *people])
+        db.session.flush()
+        invoices = []
+        for i in range(open_invoices + pages * size):
+            paid = i >= open_invoices  # the ones Light collected through Stripe: their payment intent is known
+            total = rng.randint(1000, 500000)
+            invoices.append(Invoice(organization_id=org, customer_id=people[i % 200].id, number=f"INV-{i + 1:05d}",
+                                    status="paid" if paid else "issued", currency="USD", issue_date=START,
+                                    due_date=START + timedelta(days=30), total=total, subtotal=total,
+                                    amount_paid=total if paid else 0, pay_token=f"tok{i}",
+                                    stripe_payment_intent_id=f"pi_bench_{i}" if paid else None))
+        db.session.add_all(invoices)
+        run = SyncRun(organization_id=org, connection_id=connection.id, kind="incremental")
+        db.session.add(run)
+        db.session.commit()
+        totals = {i: (invoice.total, invoice.stripe_payment_intent_id) for i, invoice in enumerate(invoices)}
+        connection_id, run_id = connection.id, run.id
+        db.session.remove()  # a sync's session holds its connection, not the set-up's 2,000 invoices
+        feed = sync.Feed(db.session.get(StripeConnection, connection_id), None, db.session.get(SyncRun, run_id))
+        feed.account("usd")
+        db.session.commit()  # as in a sync, every page starts after a commit
+        created = int((at(2024, 1, 12) - at(1970, 1, 1)).total_seconds())
+        results, used = [], iter(range(open_invoices, open_invoices + pages * size))
+        for page in range(pages):
+            txns = []
+            for i in range(size):
+                roll, n = i % 10, page * size + i
+                total, intent = totals[next(used)] if roll < 4 else totals[rng.randrange(open_invoices)]
+                if roll < 4:  # T1: a payment Light collected
+                    values = dict(amount=total, type="charge", category="charge", payment_intent_id=intent)
+                elif roll < 6:  # a Stripe fee
+                    values = dict(amount=-rng.randint(30, 900), type="stripe_fee", category="fee")
+                elif roll < 8:  # an outside payment of an exact amount: suggested or linked by customer
+                    values = dict(amount=total, type="charge", category="charge", customer_id="cus_unknown")
+                else:  # nothing fits
+                    values = dict(amount=rng.randint(1, 999), type="charge", category="charge")
+                txns.append(BalanceTransaction(
+                    id=f"txn_bench_{n}", amount=values["amount"], fee=0, net=values["amount"], currency="usd",
+                    type=values["type"], reporting_category=values["category"], status="available",
+                    created=created + n, available_on=created + n, description=f"Line {n}",
+                    source_id=f"ch_bench_{n}", payment_intent_id=values.get("payment_intent_id"),
+                    customer_id=values.get("customer_id")))
+            statements = []
+            listener = lambda *args, seen=statements: seen.append(1)  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            started = time.perf_counter()
+            feed.store_page(txns)
+            db.session.commit()
+            results.append((time.perf_counter() - started, len(statements)))
+            event.remove(db.engine, "before_cursor_execute", listener)
+    print(f"\none sync page of {size} lines with matching (SQLite in {folder}, {open_invoices:,} open invoices; "
+          f"4 in 10 lines T1, 2 fees, 2 exact amounts, 2 that fit nothing)")
+    for page, (seconds, count) in enumerate(results, 1):
+        print(f"  page {page}: {1000 * seconds:6.1f} ms, {count} SQL statements")
+    middle = sorted(seconds for seconds, _ in results)[len(results) // 2]
+    print(f"  median {1000 * middle:.1f} ms a page (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"  goal: <= 250 ms a page, constant queries per page "
+          f"({'constant' if len({c for _, c in results}) == 1 else 'NOT constant'})")
+
+
+def rematch_in_database(n=5000):
+    """Re-match (the job's service) of `n` stored lines against `n` invoices on a real SQLite
+    database: 4 in 10 lines paid through Light (T1), 2 fees (T0), 2 naming an open invoice (T2,
+    each recording its payment through the invoices service), 2 that fit nothing."""
+    import tempfile
+    from datetime import datetime as at
+
+    from light import create_app
+    from light.auth import services as auth
+    from light.banking.models import BankAccount, BankTransaction, StripeConnection
+    from light.customers.models import Customer
+    from light.extensions import db
+    from light.invoices.models import Invoice
+    from light.plumbing.crypto import derive_key
+    from light.reconciliation.matching import rematch_account
+
+    folder = tempfile.mkdtemp(prefix="bench-rematch-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",
+                      "LIGHT_ENCRYPTION_KEY": derive_key("bench"), "LIGHT_ENV": "bench", "EMBEDDED_CLOCK": False})
+    rng = random.Random(11)
+    with app.app_context():
+        db.create_all()
+        org = auth.sign_up(organization_name="Bench Ltd", name="B", email="b@example.com",
+                           password="a-long-passphrase").organization_id
+        connection = StripeConnection(organization_id=org, stripe_user_id="acct_bench", status="active")
+        person = Customer(organization_id=org, name="C", email="c@example.com", currency="USD")
+        db.session.add_all([connection, person])
+        db.session.flush()
+        account = BankAccount(organization_id=org, connection_id=connection.id, name="Stripe (USD)", currency="USD")
+        db.session.add(account)
+        db.session.flush()
+        invoices, lines = [], []
+        for i in range(n):
+            paid = i % 10 < 4
+            total = rng.randint(1000, 500000)
+            invoices.append(dict(organization_id=org, customer_id=person.id, number=f"INV-{i + 1:05d}",
+                                 status="paid" if paid else "issued", currency="USD", issue_date=START,
+                                 due_date=START + timedelta(days=30), total=total, subtotal=total, tax_total=0,
+                                 amount_paid=total if paid else 0, amount_refunded=0, pay_token=f"tok{i}",
+                                 payment_method="stripe", checkout_count=0, charge_attempts=0,
+                                 created_at=at(2024, 1, 1), stripe_payment_intent_id=f"pi_{i}" if paid else None))
+            roll = i % 10
+            amount = -rng.randint(30, 900) if 4 <= roll < 6 else (rng.randint(1, 999) if roll >= 8 else total)
+            lines.append(dict(organization_id=org, bank_account_id=account.id, stripe_id=f"txn_{i}", amount=amount,
+                              fee=0, net=amount, currency="USD", status="available",
+                              type="stripe_fee" if 4 <= roll < 6 else "charge",
+                              category="fee" if 4 <= roll < 6 else "charge", created=at(2024, 1, 12),
+                              description=f"Payment INV-{i + 1:05d}" if 6 <= roll < 8 else f"Line {i}",
+                              payment_intent_id=f"pi_{i}" if paid else None, match_state="unmatched"))
+        db.session.execute(Invoice.__table__.insert(), invoices)
+        db.session.execute(BankTransaction.__table__.insert(), lines)
+        db.session.commit()
+        account_id = account.id
+        db.session.remove()
+        started = time.perf_counter()
+        counts = rematch_account(account_id)
+        seconds = time.perf_counter() - started
+    print(f"\nRe-match in the database (SQLite in {folder}): {n:,} lines against {n:,} invoices in {seconds:.1f} s "
+          f"({1e3 * seconds / n:.2f} ms a line; {counts.get('linked', 0):,} matched, "
+          f"{counts.get('unmatched', 0):,} unmatched; {n // 5:,} payments recorded through the invoices service)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-sync-page", action="store_true")
+    parser.add_argument("--rematch", type=int, default=0, metavar="N",
+                        help="also time Re-match of N stored lines in a database")
     args = parser.parse_args()
     timings = []
     for n in args.n:
@@ -299,6 +456,10 @@ def main():
         print(f"  growth: {n1 / n0:.0f}x the lines took {s1 / s0:.1f}x the time (linear is {n1 / n0:.0f}x)")
     overall = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS with tracemalloc's own overhead {overall:.0f} MiB")
+    if not args.no_sync_page:
+        sync_pages()
+    if args.rematch:
+        rematch_in_database(args.rematch)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from light import auth, banking, contracts, customers, home, integrations, invoices, pay, settings, team, workflows
     from light.auth import routes as _auth  # noqa: F401 - each area's routes attach to its bp
     from light.banking import key_routes as _banking_keys  # noqa: F401
+    from light.banking import match_routes as _banking_matches  # noqa: F401
     from light.banking import routes as _banking  # noqa: F401
     from light.contracts import routes as _contracts  # noqa: F401
     from light.customers import routes as _customers  # noqa: F401

@@ -69,3 +69,28 @@ function focusableScrollBoxes() {
 document.addEventListener("DOMContentLoaded", focusableScrollBoxes);
 document.addEventListener("htmx:afterSettle", focusableScrollBoxes);
 window.addEventListener("resize", focusableScrollBoxes);
+// Bank Reconciliation by keyboard: on a focused bank line, j/k move to the next/previous line and
+// a, d, m, u, x press its Accept, Decline, Match, Unmatch or Exclude (never while typing).
+var RECONCILE_KEYS = {a: "Accept", d: "Decline", m: "Match", u: "Unmatch", x: "Exclude"};
+document.addEventListener("keydown", function (event) {
+  var row = event.target.closest && event.target.closest("tr.bank-transaction[id^='line-']");
+  if (!row || event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, select, textarea")) { return; }
+  if (event.key === "j" || event.key === "k") {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr.bank-transaction[id^='line-']"));
+    var next = rows[rows.indexOf(row) + (event.key === "j" ? 1 : -1)];
+    if (next) { next.focus(); event.preventDefault(); }
+    return;
+  }
+  var label = RECONCILE_KEYS[event.key];
+  var control = label && Array.prototype.find.call(row.querySelectorAll(".match-cell button, .match-cell a"),
+    function (el) { return el.textContent.trim() === label; });
+  if (control) { control.click(); event.preventDefault(); }
+});
+// A row swapped in after an action keeps the keyboard where it was.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var row = event.detail.target;
+  if (row && row.matches && row.matches("tr.bank-transaction[id^='line-']") && !document.activeElement.closest("tr")) {
+    var fresh = document.getElementById(row.id);
+    if (fresh) { fresh.focus(); }
+  }
+});

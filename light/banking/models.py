@@ -82,6 +82,7 @@ class BankTransaction(OrganizationOwned, db.Model):
         db.Index("ix_bank_transactions_account_category", "bank_account_id", "category", "created", "id"),
         db.Index("ix_bank_transactions_account_status", "bank_account_id", "status", "created", "id"),
         db.Index("ix_bank_transactions_payout", "bank_account_id", "payout_id"),
+        db.Index("ix_bank_transactions_account_match", "bank_account_id", "match_state", "created", "id"),
     )
     id = db.Column(db.Integer, primary_key=True)
     bank_account_id = db.Column(db.Integer, db.ForeignKey("bank_accounts.id"), nullable=False)
@@ -99,7 +100,16 @@ class BankTransaction(OrganizationOwned, db.Model):
     description = db.Column(db.String(500))
     source_id = db.Column(db.String(255), index=True)
     payout_id = db.Column(db.String(255))  # po_… that paid this transaction out
+    # Bank Reconciliation's state of the line (light/reconciliation): unmatched, suggested, matched
+    # or excluded. Changed only by compare-and-set, so two people matching one line leave one match.
     match_state = db.Column(db.String(20), nullable=False, default="unmatched")
+    # What the line is matched on, from its expanded Stripe source (a charge, refund or dispute).
+    payment_intent_id = db.Column(db.String(255))
+    charge_id = db.Column(db.String(255), index=True)
+    stripe_customer_id = db.Column(db.String(255))
+    customer_email = db.Column(db.String(254))
+    stripe_metadata = db.Column(db.JSON)
+    exchange_rate = db.Column(db.String(40))  # Stripe's decimal string, never a float
 
 
 class BankPayout(OrganizationOwned, db.Model):

@@ -13,6 +13,7 @@ from light.banking.chart import balance_series, chart_points
 from light.banking.models import BankAccount, BankTransaction
 from light.extensions import db
 from light.ids import MAX_ID, is_id  # noqa: F401 - MAX_ID for the routes' converters
+from light.reconciliation.models import STATES, LineDecision, ReconciliationLink
 from light.utc import utcnow
 
 PAGE_SIZE = 50
@@ -25,6 +26,7 @@ MAX_TEXT = 100
 class Filters:
     category: str = ""
     status: str = ""
+    state: str = ""  # Bank Reconciliation's match state: "unmatched", "suggested", ...
     date_from: date | None = None
     date_to: date | None = None
     text: str = ""
@@ -36,8 +38,12 @@ class Filters:
         return {k: v for k, v in self.raw.items() if v}
 
     @property
+    def period(self) -> dict:
+        return {k: v for k, v in self.query.items() if k in ("from", "to")}
+
+    @property
     def active(self) -> bool:
-        return bool(self.category or self.status or self.date_from or self.date_to or self.text)
+        return bool(self.category or self.status or self.state or self.date_from or self.date_to or self.text)
 
 
 def _date(value: str, errors: dict, name: str, label: str) -> date | None:
@@ -55,7 +61,7 @@ def parse_filters(args) -> Filters:
     """Filters from the query string; bad values come back as messages in `errors`."""
     # NUL can't go into a PostgreSQL string; long text is cut so links that carry it stay short.
     raw = {k: (args.get(k) or "").replace("\x00", "").strip()[:MAX_TEXT]
-           for k in ("category", "status", "from", "to", "q")}
+           for k in ("category", "status", "state", "from", "to", "q")}
     errors: dict = {}
     category = raw["category"] if raw["category"] in CATEGORIES else ""
     if raw["category"] and not category:
@@ -63,11 +69,14 @@ def parse_filters(args) -> Filters:
     status = raw["status"] if raw["status"] in STATUSES else ""
     if raw["status"] and not status:
         errors["status"] = "Choose a status from the list."
+    state = raw["state"] if raw["state"] in STATES else ""
+    if raw["state"] and not state:
+        errors["state"] = "Choose a match state from the list."
     date_from = _date(raw["from"], errors, "from", "start date")
     date_to = _date(raw["to"], errors, "to", "end date")
     if date_from and date_to and date_from > date_to:
         errors["to"] = "The end date is before the start date."
-    return Filters(category, status, date_from, date_to, raw["q"], errors, raw)
+    return Filters(category, status, state, date_from, date_to, raw["q"], errors, raw)
 
 
 def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
@@ -91,6 +100,8 @@ def filtered(bank_account: BankAccount, filters: Filters):
         query = query.filter(T.category == filters.category)
     if filters.status:
         query = query.filter(T.status == filters.status)
+    if filters.state:
+        query = query.filter(T.match_state == filters.state)
     if filters.date_from:
         query = query.filter(T.created >= datetime.combine(filters.date_from, datetime.min.time()))
     if filters.date_to and filters.date_to < date.max:  # the last day of the calendar bounds nothing
@@ -126,3 +137,32 @@ def balance_chart(bank_account: BankAccount, days: int = CHART_DAYS):
             .group_by(day).all())
     daily = [(d if isinstance(d, date) else date.fromisoformat(str(d)), int(total)) for d, total in rows]
     return chart_points(balance_series(daily, bank_account.total))
+
+
+def state_counts(bank_account: BankAccount) -> dict[str, int]:
+    """How many of the account's lines are in each match state, in one query."""
+    T = BankTransaction
+    found = dict(db.session.query(T.match_state, func.count(T.id)).filter(T.bank_account_id == bank_account.id)
+                 .group_by(T.match_state).all())
+    return {state: int(found.get(state, 0)) for state in STATES}
+
+
+@dataclass
+class Reconciled:
+    """What the view shows of a line's reconciliation: its decision and its links."""
+
+    decision: LineDecision | None = None
+    links: list = field(default_factory=list)
+
+
+def reconciliation_of(rows: list[BankTransaction]) -> dict[int, Reconciled]:
+    """The decisions and links (with their invoices) of a page's lines, in two queries."""
+    found = {row.id: Reconciled() for row in rows}
+    if not rows:
+        return found
+    for decision in LineDecision.query.filter(LineDecision.bank_transaction_id.in_(list(found))):
+        found[decision.bank_transaction_id].decision = decision
+    for link in ReconciliationLink.query.filter(ReconciliationLink.bank_transaction_id.in_(list(found))).order_by(
+            ReconciliationLink.id):
+        found[link.bank_transaction_id].links.append(link)
+    return found

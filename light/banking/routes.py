@@ -6,6 +6,8 @@ from light.banking import bp, payouts, queries, services
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
 from light.plumbing.stripe_gateway import oauth as connect
+from light.reconciliation import matching
+from light.reconciliation.models import STATE_LABELS
 from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped
 
 STATE_KEY = "banking_oauth_state"
@@ -74,12 +76,16 @@ def account(account_id):
         bank_account, filters, request.args.get("after"))
     context = dict(bank_account=bank_account, filters=filters, rows=rows, next_cursor=next_cursor,
                    payouts=payouts.for_page(rows), categories=CATEGORIES, label=label,
-                   statuses=queries.STATUSES, after=request.args.get("after"))
+                   statuses=queries.STATUSES, after=request.args.get("after"), recon=queries.reconciliation_of(rows),
+                   states=STATE_LABELS)
+    if not request.args.get("after"):
+        context["counts"] = queries.state_counts(bank_account)
     connection = bank_account.connection
 
-    def page_only():  # the sync line, the progress bar and the chart sit outside both fragments
+    def page_only():  # the sync line, the progress bars and the chart sit outside both fragments
         return dict(last_run=SyncRun.query.filter_by(connection_id=connection.id).order_by(SyncRun.id.desc()).first(),
-                    job=services.running_sync(connection), chart=queries.balance_chart(bank_account))
+                    job=services.running_sync(connection), chart=queries.balance_chart(bank_account),
+                    rematch_job=matching.running_rematch(bank_account))
 
     # "Show more" (an `after` cursor) swaps in the next rows; the filters swap the whole transactions section.
     fragment = "banking/_rows.html" if request.args.get("after") else "banking/_transactions.html"

@@ -14,25 +14,28 @@ import logging
 from datetime import UTC
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from light.banking import payouts
 from light.banking.categories import category_for
 from light.banking.connections import end_connection
-from light.banking.models import BankAccount, BankTransaction, StripeConnection, SyncRun
+from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
 from light.errors import Refused
 from light.extensions import db
 from light.notifications import events as notifications
 from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
+from light.reconciliation import matching
+from light.reconciliation.models import ReconciliationLink
 from light.utc import from_unix as when
 from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 UPDATABLE = ("amount", "fee", "net", "type", "reporting_category", "category", "status", "available_on",
-             "description", "source_id")
+             "description", "source_id", "payment_intent_id", "charge_id", "stripe_customer_id", "customer_email",
+             "stripe_metadata", "exchange_rate")
 
 
 STOPPED = "Stopped when its worker stopped; the next sync carried on from there."
@@ -81,7 +84,9 @@ class Feed:
                  "reporting_category": t.reporting_category, "category": category_for(t.type, t.reporting_category),
                  "status": t.status, "created": when(t.created), "available_on": when(t.available_on),
                  "description": (t.description or "")[:500] or None, "source_id": t.source_id,
-                 "match_state": "unmatched"} for t in txns]
+                 "match_state": "unmatched", "payment_intent_id": t.payment_intent_id, "charge_id": t.charge_id,
+                 "stripe_customer_id": t.customer_id, "customer_email": (t.customer_email or "")[:254] or None,
+                 "stripe_metadata": t.metadata or None, "exchange_rate": t.exchange_rate} for t in txns]
         ids = [t.id for t in txns]
         existing = dict(db.session.query(BankTransaction.stripe_id, BankTransaction.status).filter(
             BankTransaction.organization_id == org, BankTransaction.stripe_id.in_(ids)))
@@ -90,6 +95,18 @@ class Feed:
         self.run.created_count += sum(1 for t in txns if t.id not in existing)
         self.run.updated_count += sum(1 for t in txns if t.id in existing and existing[t.id] != t.status)
         payouts.note_new(self, [t for t in txns if t.id not in existing])
+        self.match_new([t.id for t in txns if t.id not in existing])
+
+    def match_new(self, stripe_ids) -> None:
+        """Bank Reconciliation matches the page's new lines as they arrive: one read of their ids,
+        then a fixed number of queries for the page (light/reconciliation/matching.py)."""
+        if not stripe_ids:
+            return
+        db.session.flush()
+        org = self.connection.organization_id
+        ids = [i for (i,) in db.session.query(BankTransaction.id).filter(
+            BankTransaction.organization_id == org, BankTransaction.stripe_id.in_(stripe_ids))]
+        matching.match_new(org, ids)
 
 
 def _upsert():
@@ -117,6 +134,7 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
             _refresh_balances(feed)
         if reconcile_payouts:
             payouts.reconcile(feed, force=trigger == "webhook")
+            _match_reconciled_payouts(feed)
     except AuthenticationFailed as exc:
         db.session.rollback()
         # A pasted key that stops working was revoked; through Connect, it may be Light's own key.
@@ -224,6 +242,24 @@ def _refresh_matured(feed: Feed) -> bool:
         feed.store_page(page)
         db.session.commit()
     return True
+
+
+def _match_reconciled_payouts(feed: Feed) -> None:
+    """Lines that became decidable during the sync are decided again: a payout line once Stripe
+    lists what it paid out (T0), and a refund or dispute once the charge it follows is linked (a
+    backfill reads newest first, so it meets the refund before its charge)."""
+    T, L = BankTransaction, ReconciliationLink
+    accounts = [a.id for a in feed.accounts.values()] or [-1]
+    fetched = db.session.query(BankPayout.stripe_id).filter(BankPayout.bank_account_id.in_(accounts),
+                                                           BankPayout.breakdown_fetched_at.isnot(None))
+    linked_charges = (db.session.query(T.charge_id).join(L, L.bank_transaction_id == T.id)
+                      .filter(T.bank_account_id.in_(accounts), T.category == "charge", L.invoice_id.isnot(None)))
+    ids = [i for (i,) in db.session.query(T.id).filter(
+        T.bank_account_id.in_(accounts), T.match_state == "unmatched",
+        or_(and_(T.category == "payout", T.type == "payout", T.source_id.in_(fetched)),
+            and_(T.category.in_(("refund", "dispute")), T.charge_id.in_(linked_charges))))]
+    for start in range(0, len(ids), matching.BATCH):
+        matching.match_new(feed.connection.organization_id, ids[start:start + matching.BATCH])
 
 
 def _refresh_balances(feed: Feed) -> None:

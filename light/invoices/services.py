@@ -239,30 +239,51 @@ def record_bank_payment(invoice: Invoice, amount: int, paid_on: date, *, method:
 def undoable_payments(invoice: Invoice) -> set[int]:
     """The timeline's payments the team typed in and hasn't undone: Stripe's can't be undone here
     (a refund does that)."""
-    undone = {event.ref for event in invoice.events if event.kind == "payment_undone"}
+    reversed_refs = {event.ref for event in invoice.events if event.kind == "payment_reversed"}
     return {event.id for event in invoice.events
             if event.kind == "payment" and (event.ref or "").startswith(MANUAL_REF) and event.amount
-            and f"undo-{event.id}" not in undone}
+            and event.ref not in reversed_refs}
 
 
 def undo_payment(invoice: Invoice, event_id: int, *, undone_by: str | None = None) -> None:
     """Take a typed-in payment back off the invoice: the amount paid drops by exactly that payment
     and the status follows (Overdue again if the due date has passed). The timeline keeps both."""
-    locked = db.session.query(Invoice).filter(Invoice.id == invoice.id).with_for_update().populate_existing().one()
-    if event_id not in undoable_payments(locked):
+    db.session.refresh(invoice)
+    if event_id not in undoable_payments(invoice):
         raise Refused("That payment can't be undone: it came through Stripe, or it was undone already.")
-    event = next(e for e in locked.events if e.id == event_id)
-    if locked.status == "void" or event.amount > locked.amount_paid - locked.amount_refunded:
+    event = next(e for e in invoice.events if e.id == event_id)
+    if invoice.status == "void" or event.amount > invoice.amount_paid - invoice.amount_refunded:
         raise Refused("That payment can't be undone now: the invoice changed since.")
-    paid = locked.amount_paid - event.amount
-    due_passed = locked.due_date is not None and locked.due_date < utcnow().date()
-    status = "partially_paid" if paid else ("overdue" if due_passed else "issued")
-    add_event(locked, "payment_undone",
-              f"Payment of {format_amount(event.amount, locked.currency)} undone"
-              + (f" by {undone_by}." if undone_by else "."), ref=f"undo-{event.id}", amount=-event.amount)
-    locked.amount_paid, locked.status, locked.paid_at = paid, status, None
+    message = (f"Payment of {format_amount(event.amount, invoice.currency)} undone"
+               + (f" by {undone_by}." if undone_by else "."))
+    if not reverse_payment(invoice.id, amount=event.amount, ref=event.ref, message=message):
+        raise Refused("That payment can't be undone: it was undone already.")
+    db.session.refresh(invoice)
+
+
+def reverse_payment(invoice_id: int, *, amount: int, ref: str, message: str) -> bool:
+    """Take back a payment recorded by `settle` under `ref` (Bank Reconciliation's Unmatch): the
+    amount comes off what was paid and the invoice is open again. The timeline keeps both events.
+    Returns False when there is no such payment or it was reversed already."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice is None or not InvoiceEvent.query.filter_by(invoice_id=invoice_id, kind="payment", ref=ref).count():
+        return False
+    if not add_event(invoice, "payment_reversed", message, ref=ref, amount=amount):
+        db.session.rollback()
+        return False
+    paid = max(0, invoice.amount_paid - amount)
+    status = invoice.status
+    if status in ("paid", "partially_paid", "overdue", "issued"):
+        status = "partially_paid" if paid else ("overdue" if invoice.due_date < utcnow().date() else "issued")
+    claimed = db.session.query(Invoice).filter(
+        Invoice.id == invoice_id, Invoice.amount_paid == invoice.amount_paid).update(
+        {"amount_paid": paid, "status": status, "paid_at": None}, synchronize_session=False)
+    if not claimed:  # a concurrent payment moved the amount: retry against the new figure
+        db.session.rollback()
+        return reverse_payment(invoice_id, amount=amount, ref=ref, message=message)
     db.session.commit()
     db.session.refresh(invoice)
+    return True
 
 
 def set_status(invoice_id: int, status: str, *, only_from=OPEN_STATUSES) -> bool:

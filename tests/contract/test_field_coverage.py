@@ -26,6 +26,7 @@ LIGHT_READS = {
     "charge": ["id", "object", "amount", "amount_refunded", "currency", "customer",
                "payment_intent", "balance_transaction", "status", "paid", "refunded", "disputed",
                "created", "description", "metadata", "livemode", "billing_details.name",
+               "billing_details.email", "receipt_email",
                "payment_method_details.card.brand", "payment_method_details.card.last4"],
     "refund": ["id", "object", "amount", "currency", "charge", "payment_intent", "status",
                "created", "balance_transaction", "metadata"],

@@ -113,6 +113,12 @@ class BalanceTransaction:
     source_id: str | None
     fee_details: tuple[FeeDetail, ...] = ()
     exchange_rate: str | None = None  # a decimal string, never a float
+    # From the expanded source (a charge, refund or dispute), what Bank Reconciliation matches on.
+    payment_intent_id: str | None = None
+    charge_id: str | None = None  # the charge this line is, or follows (a refund or dispute)
+    customer_id: str | None = None
+    customer_email: str | None = None
+    metadata: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -230,7 +236,24 @@ def to_balance_transaction(d: dict) -> BalanceTransaction:
         source_id=_id(d.get("source")),
         fee_details=tuple(FeeDetail(f["amount"], f["currency"], f["type"], f.get("description"))
                           for f in d.get("fee_details") or ()),
-        exchange_rate=_exchange_rate(d.get("exchange_rate")))
+        exchange_rate=_exchange_rate(d.get("exchange_rate")), **_source_details(d.get("source")))
+
+
+def _source_details(source) -> dict:
+    """A charge's or payment's payment intent, customer, e-mail and metadata; a refund's or a
+    dispute's charge. Empty when the source was not expanded (an id) or is something else."""
+    if not isinstance(source, dict):
+        return {}
+    kind = source.get("object")
+    if kind not in ("charge", "refund", "dispute"):
+        return {}
+    billing = source.get("billing_details") or {}
+    metadata = source.get("metadata") or {}
+    return {"payment_intent_id": _id(source.get("payment_intent")),
+            "charge_id": source.get("id") if kind == "charge" else _id(source.get("charge")),
+            "customer_id": _id(source.get("customer")),
+            "customer_email": billing.get("email") or source.get("receipt_email"),
+            "metadata": {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}}
 
 
 def to_payout(d: dict) -> Payout:
