@@ -17,6 +17,8 @@ STRIPE_EVENTS = (
     Route("connect", "charge.", bank_feed.feed_changed),
     Route("connect", "account.application.deauthorized", bank_feed.deauthorized),
     Route("integration", "checkout.session.completed", payments.checkout_session_completed),
+    Route("integration", "checkout.session.async_payment_succeeded", payments.checkout_session_completed),
+    Route("integration", "checkout.session.async_payment_failed", payments.checkout_async_payment_failed),
     Route("integration", "payment_intent.succeeded", payments.payment_intent_succeeded),
     Route("integration", "payment_intent.payment_failed", payments.payment_intent_failed),
     Route("integration", "charge.refunded", payments.charge_refunded),

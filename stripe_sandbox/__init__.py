@@ -33,7 +33,7 @@ def create_sandbox_app(store=None, *, state_file=None, deliver_webhooks=True):
     app = Flask(__name__)
     app.config["SANDBOX_STORE"] = store
 
-    from . import api, checkout, collect, control, oauth  # noqa: F401  (collect adds routes)
+    from . import api, bank_debit, checkout, collect, control, oauth  # noqa: F401  (collect, bank_debit add routes)
     app.register_blueprint(api.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(checkout.bp)

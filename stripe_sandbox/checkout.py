@@ -11,6 +11,9 @@ from .wire import StripeError, as_int, as_list, as_metadata, missing, required
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 MAX_LINE_ITEMS = 100  # in payment mode
 MIN_LIFETIME, MAX_LIFETIME, LEEWAY = 30 * 60, 24 * 3600, 60
+# What a session offers when Light names no payment method types: dynamic payment methods, as
+# the account's Dashboard settings would (the sandbox's choice of a typical US account's).
+DYNAMIC_METHODS = ("card", "link", "us_bank_account")
 AUTH_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
                "payment method and try again.")
 
@@ -60,6 +63,7 @@ def create_session(store, account, p, host_url):
     if usage not in (None, "off_session", "on_session"):
         raise StripeError(400, f"Invalid setup_future_usage: {usage}",
                           param="payment_intent_data[setup_future_usage]")
+    methods = as_list(p, "allowed_payment_method_types") or as_list(p, "payment_method_types")
     now = store.now()
     expires_at = as_int(p, "expires_at", default=now + MAX_LIFETIME)
     if not now + MIN_LIFETIME - LEEWAY <= expires_at <= now + MAX_LIFETIME + LEEWAY:
@@ -85,7 +89,7 @@ def create_session(store, account, p, host_url):
         "livemode": account.livemode, "locale": None, "metadata": as_metadata(p),
         "mode": "payment", "payment_intent": None, "payment_link": None,
         "payment_method_collection": "if_required", "payment_method_options": {},
-        "payment_method_types": ["card"], "payment_status": "unpaid",
+        "payment_method_types": list(methods or DYNAMIC_METHODS), "payment_status": "unpaid",
         "phone_number_collection": {"enabled": False}, "recovered_from": None,
         "setup_intent": None, "shipping_address_collection": None, "shipping_cost": None,
         "shipping_options": [], "status": "open", "submit_type": None, "subscription": None,
@@ -141,7 +145,7 @@ def pay(store, account, session, pm):
 
 
 # -- the hosted pages ---------------------------------------------------------------------------
-def _find(session_id):
+def find_session(session_id):
     store = current_app.config["SANDBOX_STORE"]
     account = store.accounts.get(store.global_ids.get(session_id, ""))
     session = account and account["checkout_sessions"].get(session_id)
@@ -151,7 +155,7 @@ def _find(session_id):
     return store, account, session
 
 
-def _closed_page(session):
+def closed_page(session):
     if session is None:
         return page("Checkout session not found", "<p>This payment link is not valid.</p>", 404)
     if session["status"] == "complete":
@@ -159,7 +163,8 @@ def _closed_page(session):
     return page("Checkout session expired", "<p>This payment page has expired.</p>", 410)
 
 
-def _payment_form(session, error=None, status=200):
+def payment_form(session, error=None, status=200):
+    from .bank_debit import bank_form
     currency = session["currency"]
     rows = "".join(
         f"<tr><td>{escape(line['name'])}</td><td>{line['quantity']}</td>"
@@ -186,7 +191,7 @@ def _payment_form(session, error=None, status=200):
 <label for="name">Name on card</label>
 <input type="text" id="name" name="name" autocomplete="cc-name">
 {saving}<button type="submit">Pay {total}</button>
-</form>{cancel}"""
+</form>{bank_form(session)}{cancel}"""
     return page(f"Pay {total}", body, status)
 
 
@@ -201,23 +206,25 @@ def _expiry(text):
 
 @bp.get("/pay/<session_id>")
 def payment_page(session_id):
-    _, _, session = _find(session_id)
+    _, _, session = find_session(session_id)
     if session is None or session["status"] != "open":
-        return _closed_page(session)
+        return closed_page(session)
     error = AUTH_FAILED if request.args.get("error") == "authentication_failed" else None
-    return _payment_form(session, error)
+    return payment_form(session, error)
 
 
 @bp.post("/pay/<session_id>")
 def submit_payment(session_id):
-    store, account, session = _find(session_id)
+    store, account, session = find_session(session_id)
     if session is None or session["status"] != "open":
-        return _closed_page(session)
+        return closed_page(session)
+    if "card" not in session["payment_method_types"]:
+        return payment_form(session, "This payment can't be made by card.", 422)
     expiry = _expiry(request.form.get("expiry"))
     if expiry is None:
-        return _payment_form(session, "Your card's expiration date is incomplete.", 422)
+        return payment_form(session, "Your card's expiration date is incomplete.", 422)
     if not (request.form.get("cvc") or "").strip().isdigit():
-        return _payment_form(session, "Your card's security code is incomplete.", 422)
+        return payment_form(session, "Your card's security code is incomplete.", 422)
     try:
         pm = payments.create_payment_method(
             store, account, request.form.get("card_number", ""), exp_month=expiry[0],
@@ -225,14 +232,14 @@ def submit_payment(session_id):
             email=session["customer_email"])
         return pay(store, account, session, pm)
     except StripeError as error:
-        return _payment_form(session, error.message, 402)
+        return payment_form(session, error.message, 402)
 
 
 @bp.get("/pay/<session_id>/authenticate")
 def challenge_page(session_id):
-    _, account, session = _find(session_id)
+    _, account, session = find_session(session_id)
     if session is None or session["status"] != "open" or not session["_attempt"]:
-        return _closed_page(session)
+        return closed_page(session)
     total = format_amount(session["amount_total"], session["currency"])
     body = f"""<p>Your bank asks you to confirm this payment of {total}.</p>
 <form method="post"><button type="submit" name="outcome" value="complete">Complete authentication</button>
@@ -242,9 +249,9 @@ def challenge_page(session_id):
 
 @bp.post("/pay/<session_id>/authenticate")
 def challenge_answer(session_id):
-    store, account, session = _find(session_id)
+    store, account, session = find_session(session_id)
     if session is None or session["status"] != "open" or not session["_attempt"]:
-        return _closed_page(session)
+        return closed_page(session)
     pi = account["payment_intents"].get(session["_attempt"])
     if pi["status"] != "requires_action":
         raise missing("payment_intent", pi["id"])
@@ -252,7 +259,7 @@ def challenge_answer(session_id):
         try:
             payments.confirm(store, account, pi, off_session=False, authenticated=True)
         except StripeError as error:
-            return _payment_form(session, error.message, 402)
+            return payment_form(session, error.message, 402)
         return _complete(store, account, session, pi)
     pi.update(status="requires_payment_method", next_action=None, last_payment_error={
         "type": "invalid_request_error", "code": "payment_intent_authentication_failure",

@@ -123,9 +123,9 @@ def new_payment_intent(store, account, *, amount, currency, customer=None, payme
 
 def new_charge(store, account, *, amount, currency, customer, pm, payment_intent, description,
                metadata, status="succeeded", failure_code=None, created=None):
-    card = pm["card"] if pm else {"brand": "visa", "last4": "4242", "exp_month": 12,
-                                  "exp_year": 2034, "fingerprint": "sandbox0000000000",
-                                  "country": "US", "funding": "credit"}
+    card = pm.get("card") if pm else {"brand": "visa", "last4": "4242", "exp_month": 12,
+                                      "exp_year": 2034, "fingerprint": "sandbox0000000000",
+                                      "country": "US", "funding": "credit"}
     charge_id = store.new_id("ch")
     succeeded = status == "succeeded"
     return {
@@ -147,11 +147,7 @@ def new_charge(store, account, *, amount, currency, customer, pm, payment_intent
                     "type": "authorized" if succeeded else "issuer_declined"},
         "paid": succeeded, "payment_intent": payment_intent,
         "payment_method": pm["id"] if pm else None,
-        "payment_method_details": {"card": {
-            "brand": card["brand"], "country": card["country"], "exp_month": card["exp_month"],
-            "exp_year": card["exp_year"], "fingerprint": card["fingerprint"],
-            "funding": card["funding"], "last4": card["last4"], "network": card["brand"],
-            "three_d_secure": None}, "type": "card"},
+        "payment_method_details": _method_details(pm, card),
         "receipt_email": None, "receipt_number": None,
         "receipt_url": f"https://pay.stripe.com/receipts/sandbox/{charge_id}",
         "refunded": False,
@@ -161,6 +157,21 @@ def new_charge(store, account, *, amount, currency, customer, pm, payment_intent
         "statement_descriptor": None, "statement_descriptor_suffix": None, "status": status,
         "transfer_data": None, "transfer_group": None,
     }
+
+
+def _method_details(pm, card):
+    if card is None:  # a bank debit (bank_debit.py)
+        bank = pm["us_bank_account"]
+        return {"type": "us_bank_account", "us_bank_account": {
+            "account_holder_type": bank["account_holder_type"], "account_type": bank["account_type"],
+            "bank_name": bank["bank_name"], "expected_debit_date": None, "fingerprint": bank["fingerprint"],
+            "last4": bank["last4"], "mandate": None, "payment_reference": None,
+            "routing_number": bank["routing_number"]}}
+    return {"card": {
+        "brand": card["brand"], "country": card["country"], "exp_month": card["exp_month"],
+        "exp_year": card["exp_year"], "fingerprint": card["fingerprint"],
+        "funding": card["funding"], "last4": card["last4"], "network": card["brand"],
+        "three_d_secure": None}, "type": "card"}
 
 
 def confirm(store, account, pi, *, off_session, authenticated=False):

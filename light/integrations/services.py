@@ -25,8 +25,13 @@ from light.urls import external_url
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_EVENTS = ("checkout.session.completed", "checkout.session.expired", "payment_intent.succeeded",
-                  "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created")
+# The async Checkout events tell a delayed payment (a bank debit) settled or bounced, days after
+# checkout.session.completed said "unpaid": Light offers cards only, but a session made before
+# that, or a method Stripe adds on its own, must still end up recorded.
+WEBHOOK_EVENTS = ("checkout.session.completed", "checkout.session.expired",
+                  "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
+                  "payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded",
+                  "charge.dispute.created")
 
 # What a restricted key must allow, as Stripe's key editor names it, and how Light asks without
 # creating anything in the user's Stripe account: a write to an object that doesn't exist answers

@@ -81,11 +81,31 @@ def checkout_completed(organization_id: int, session_id: str) -> bool:
     gateway = collection.gateway
     session = gateway.checkout_session(session_id)
     invoice = invoice_from_metadata(organization_id, session.metadata)
-    if invoice is None or session.payment_status != "paid" or not session.payment_intent_id:
+    if invoice is None or not session.payment_intent_id:
+        return False
+    if session.payment_status != "paid":
+        if session.status == "complete":  # a delayed method: Stripe sends an async event when it settles
+            services.add_event(invoice, "payment_processing", "The customer paid by a method that takes a few "
+                               "days to settle: Stripe tells Light when it does.", ref=f"{session.id}-processing")
+            db.session.commit()
         return False
     intent = gateway.payment_intent(session.payment_intent_id)
     save_card(invoice.customer, intent, gateway)
     return succeeded(invoice.id, intent, collection)
+
+
+def checkout_async_failed(organization_id: int, session_id: str) -> bool:
+    """The delayed payment of a completed session failed: a decline, told to customer and team."""
+    collection = Collection.of(organization_id)
+    session = collection.gateway.checkout_session(session_id)
+    invoice = invoice_from_metadata(organization_id, session.metadata)
+    if invoice is None or not session.payment_intent_id or session.payment_status == "paid":
+        return False
+    intent = collection.gateway.payment_intent(session.payment_intent_id)
+    if intent.status in ("succeeded", "processing"):
+        return False
+    return failed(invoice.id, intent.id, "the bank debit failed (the bank refused it or the account is closed).",
+                  collection)
 
 
 def save_card(customer: Customer, intent: PaymentIntent, gateway) -> None:

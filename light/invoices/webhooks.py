@@ -10,7 +10,13 @@ from light.notifications import events as notifications
 
 
 def checkout_session_completed(event) -> None:
+    """Also for checkout.session.async_payment_succeeded: the session, re-read, says paid."""
     outcomes.checkout_completed(event.organization_id, event.payload["id"])
+
+
+def checkout_async_payment_failed(event) -> None:
+    """A delayed payment (a bank debit) bounced days after the customer finished Checkout."""
+    outcomes.checkout_async_failed(event.organization_id, event.payload["id"])
 
 
 def _intent_and_invoice(event):

@@ -278,6 +278,13 @@ class StripeGateway:
                                            "product_data": {"name": name}},
                             "quantity": int(quantity)} for name, unit_amount, quantity in lines],
             "payment_intent_data": {"metadata": dict(metadata or {})},
+            # Cards only, named with the parameter 2026-10-28.endive accepts (payment_method_types
+            # is gone from Checkout since endive). Light saves what Checkout collected and later
+            # charges it off-session the same day an invoice falls due; it shows it as a card
+            # (brand, last 4) and handles a card's SCA. A bank debit takes days to settle and
+            # needs a mandate, and Link or wallets would be charged differently: with dynamic
+            # payment methods the customer could pick one Light can't reuse.
+            "allowed_payment_method_types": ["card"],
         }
         if save_payment_method:
             params["payment_intent_data"]["setup_future_usage"] = "off_session"
