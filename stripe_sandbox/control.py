@@ -87,7 +87,7 @@ def seed_route():
     account = account_from(body, store)
     options = {k: body[k] for k in ("balance_transactions", "months", "currencies", "customers",
                                     "refund_every", "dispute_every", "payout_every_days", "seed",
-                                    "start", "end") if k in body}
+                                    "start", "end", "foreign_currencies") if k in body}
     created = seed.seed_account(store, account, **options)
     return json_response({"account": account.id, "created": created})
 
@@ -143,6 +143,19 @@ def connect_account():
     account.platforms.add(platform.id)
     return json_response(token_response(store, account, store.keys[body["api_key"]],
                                         body.get("scope", "read_only")))
+
+
+@bp.post("/settlement")
+def settlement():
+    """`{"api_key"|"account", "currencies": [...]}`: the currencies the account has bank accounts
+    in, so it settles charges in them as they are; others are converted (fx.py)."""
+    store, body = _store(), _body()
+    account = account_from(body, store)
+    currencies = {str(c).lower() for c in body.get("currencies") or ()}
+    if not currencies:
+        _fail("Give `currencies`: at least one.")
+    account.settlement_currencies = currencies | {account.default_currency}
+    return json_response({"account": account.id, "currencies": sorted(account.settlement_currencies)})
 
 
 @bp.post("/payouts")

@@ -6,8 +6,11 @@ Integer minor units only. The card fee is 2.9% + 30 minor units, rounded half up
 and payouts hit the available balance at once. Pending funds turn available lazily, whenever an
 account is read, against time.time() (plus the control clock offset).
 """
+import hashlib
 import heapq
+from decimal import Decimal
 
+from . import fx
 from .events import emit
 from .wire import StripeError
 
@@ -71,14 +74,15 @@ def _fee_details(fee, currency, description="Stripe processing fees"):
 
 def new_transaction(store, account, *, amount, currency, type, reporting_category, source,
                     description, fee=0, fee_description="Stripe processing fees",
-                    available_on=None, created=None):
+                    available_on=None, created=None, exchange_rate=None):
     """Build, book and return a balance transaction."""
     created = store.now() if created is None else created
     available_on = created if available_on is None else available_on
     txn = {
         "id": store.new_id("txn"), "object": "balance_transaction", "amount": amount,
         "available_on": available_on, "balance_type": "payments", "created": created,
-        "currency": currency, "description": description, "exchange_rate": None, "fee": fee,
+        "currency": currency, "description": description,
+        "exchange_rate": fx.as_json(exchange_rate), "fee": fee,
         "fee_details": _fee_details(fee, currency, fee_description), "net": amount - fee,
         "reporting_category": reporting_category, "source": source, "status": "pending",
         "type": type,
@@ -137,39 +141,82 @@ def balance_object(account):
 
 
 def charge_transaction(store, account, charge, created=None):
-    amount = charge["amount"]
+    """Book a charge in the account's settlement currency (converted when it is foreign)."""
+    currency, rate = fx.booking(account, charge["currency"])
+    amount = fx.convert(charge["amount"], charge["currency"], currency, rate)
     created = store.now() if created is None else created
-    txn = new_transaction(store, account, amount=amount, currency=charge["currency"], type="charge",
+    txn = new_transaction(store, account, amount=amount, currency=currency, type="charge",
                           reporting_category="charge", source=charge["id"],
                           description=charge["description"], fee=card_fee(amount),
-                          available_on=created + AVAILABILITY_DELAY, created=created)
+                          available_on=created + AVAILABILITY_DELAY, created=created,
+                          exchange_rate=rate)
     charge["balance_transaction"] = txn["id"]
+    charge["_exchange_rate"] = None if rate is None else str(rate)
     return txn
 
 
+def charge_rate(account, charge_id):
+    """(settlement currency, rate) a charge was booked at: its refunds and disputes use the same."""
+    charge = account["charges"].get(charge_id) or {}
+    rate = charge.get("_exchange_rate")
+    if rate is None:
+        return (charge.get("currency") or account.default_currency), None
+    return fx.settlement_currency(account, charge["currency"]), Decimal(rate)
+
+
 def refund_transaction(store, account, refund, description="REFUND FOR CHARGE"):
-    txn = new_transaction(store, account, amount=-refund["amount"], currency=refund["currency"],
-                          type="refund", reporting_category="refund", source=refund["id"],
-                          description=description, created=refund["created"])
+    currency, rate = charge_rate(account, refund["charge"])
+    txn = new_transaction(store, account, amount=-fx.convert(refund["amount"], refund["currency"], currency, rate),
+                          currency=currency, type="refund", reporting_category="refund",
+                          source=refund["id"], description=description, created=refund["created"],
+                          exchange_rate=rate)
     refund["balance_transaction"] = txn["id"]
     return txn
 
 
+EVIDENCE_FIELDS = (
+    "access_activity_log", "billing_address", "cancellation_policy", "cancellation_policy_disclosure",
+    "cancellation_rebuttal", "customer_communication", "customer_email_address", "customer_name",
+    "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation",
+    "duplicate_charge_explanation", "duplicate_charge_id", "product_description", "receipt",
+    "refund_policy", "refund_policy_disclosure", "refund_refusal_explanation", "service_date",
+    "service_documentation", "shipping_address", "shipping_carrier", "shipping_date",
+    "shipping_documentation", "shipping_tracking_number", "uncategorized_file", "uncategorized_text")
+EVIDENCE_DAYS = 7  # the sandbox's choice; Stripe's deadline depends on the card network
+
+
+def dispute_object(store, account, charge, *, amount, reason, created, status="needs_response"):
+    """A dispute as Stripe shows it before the merchant answers: empty evidence, a deadline."""
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    return {
+        "id": store.new_id("dp"), "object": "dispute", "amount": amount,
+        "balance_transactions": [], "charge": charge["id"], "created": created,
+        "currency": charge["currency"], "enhanced_eligibility_types": [],
+        "evidence": {**dict.fromkeys(EVIDENCE_FIELDS), "enhanced_evidence": {}},
+        "evidence_details": {"due_by": created + EVIDENCE_DAYS * 86400, "enhanced_eligibility": {},
+                             "has_evidence": False, "past_due": False, "submission_count": 0,
+                             "submission_method": "not_submitted"},
+        "intended_submission_method": None, "is_charge_refundable": False,
+        "livemode": account.livemode, "metadata": {}, "network_reason_code": "10.4",
+        "payment_intent": charge.get("payment_intent"),
+        "payment_method_details": {"card": {"brand": card.get("brand") or "visa",
+                                            "case_type": "chargeback",
+                                            "network_reason_code": "10.4",
+                                            "network": card.get("network") or "visa"},
+                                   "type": "card"},
+        "reason": reason, "status": status,
+    }
+
+
 def create_dispute(store, account, charge, *, amount=None, reason="fraudulent"):
     amount = charge["amount"] - charge["amount_refunded"] if amount is None else amount
-    dispute = {
-        "id": store.new_id("dp"), "object": "dispute", "amount": amount,
-        "balance_transactions": [], "charge": charge["id"], "created": store.now(),
-        "currency": charge["currency"], "evidence_details": {"due_by": store.now() + 7 * 86400},
-        "is_charge_refundable": False, "livemode": account.livemode, "metadata": {},
-        "payment_intent": charge.get("payment_intent"), "reason": reason,
-        "status": "needs_response",
-    }
+    dispute = dispute_object(store, account, charge, amount=amount, reason=reason, created=store.now())
     account["disputes"].add(dispute, store.next_seq())
-    txn = new_transaction(store, account, amount=-amount, currency=charge["currency"],
-                          type="adjustment", reporting_category="dispute", source=dispute["id"],
-                          description=f"Chargeback withdrawal for {charge['id']}",
-                          fee=DISPUTE_FEE, fee_description="Dispute fee")
+    currency, rate = charge_rate(account, charge["id"])
+    txn = new_transaction(store, account, amount=-fx.convert(amount, charge["currency"], currency, rate),
+                          currency=currency, type="adjustment", reporting_category="dispute",
+                          source=dispute["id"], description=f"Chargeback withdrawal for {charge['id']}",
+                          fee=DISPUTE_FEE, fee_description="Dispute fee", exchange_rate=rate)
     dispute["balance_transactions"] = [dict(txn)]
     charge["disputed"] = True
     emit(store, account, "charge.dispute.created", dispute)
@@ -186,6 +233,7 @@ def payout_object(store, account, *, amount, currency, created, automatic=True):
         "failure_balance_transaction": None, "failure_code": None, "failure_message": None,
         "livemode": account.livemode, "metadata": {}, "method": "standard",
         "original_payout": None, "reconciliation_status": "in_progress", "reversed_by": None,
+        "trace_id": {"status": "pending", "value": None},
         "source_type": "card", "statement_descriptor": None, "status": "pending",
         "type": "bank_account",
     }
@@ -220,6 +268,14 @@ def sweep_payouts(store, account, currencies=None):
     return payouts
 
 
+def trace_id(payout):
+    """What a paid payout's trace_id becomes: the number the bank shows on the deposit (an ACH
+    trace number, 15 digits), so the deposit can be matched to the payout. Stripe sets it
+    "supported" shortly after the payout is paid; here at once."""
+    digits = int(hashlib.sha256(payout["id"].encode()).hexdigest(), 16) % 10**7
+    return {"status": "supported", "value": f"02100002{digits:07d}"}
+
+
 PAYOUT_STEPS = {"pending": "in_transit", "in_transit": "paid"}
 
 
@@ -234,6 +290,7 @@ def advance_payout(store, account, payout, to=None):
     emit(store, account, "payout.updated", payout)
     if target == "paid":
         payout["reconciliation_status"] = "completed"
+        payout["trace_id"] = trace_id(payout)
         emit(store, account, "payout.paid", payout)
         emit(store, account, "payout.reconciliation_completed", payout)
     elif target == "failed":

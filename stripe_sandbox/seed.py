@@ -7,23 +7,30 @@ available by then, so `?payout=po_…` breakdowns sum to zero like the real thin
 """
 import heapq
 import random
+from decimal import Decimal
 
-from . import money, payments
+from . import fx, money, payments
 
 AMOUNTS = {"jpy": (300, 60_000), "krw": (3_000, 600_000), "kwd": (1_000, 150_000),
            "bhd": (1_000, 150_000)}
+FOREIGN_SHARE = 0.3  # of the charges in the first settlement currency, when foreign ones are asked for
 NAMES = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov",
          "Donald Knuth", "Margaret Hamilton", "Ken Thompson", "Frances Allen", "John Backus")
 
 
 def seed_account(store, account, *, balance_transactions=1000, months=3, currencies=("usd",),
                  customers=10, refund_every=12, dispute_every=250, payout_every_days=7,
-                 seed=0, start=None, end=None):
-    """Add about `balance_transactions` transactions (exactly, unless it is tiny) to `account`."""
+                 seed=0, start=None, end=None, foreign_currencies=()):
+    """Add about `balance_transactions` transactions (exactly, unless it is tiny) to `account`.
+
+    `currencies` are where the account settles (it has a bank account in each); charges in
+    `foreign_currencies` are converted into the first of them (fx.py)."""
     rng = random.Random(seed)
     end = store.now() if end is None else end
     start = end - months * 30 * 86400 if start is None else start
     currencies = [c.lower() for c in currencies]
+    foreign = [c.lower() for c in foreign_currencies if c.lower() not in currencies]
+    account.settlement_currencies |= set(currencies)
     people = []
     for i in range(max(customers, 1)):
         name = NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
@@ -45,11 +52,11 @@ def seed_account(store, account, *, balance_transactions=1000, months=3, currenc
         out[kind].append(((obj["created"], store.next_seq()), obj))
 
     def txn(amount, currency, type, category, source, description, created, fee=0,
-            available_on=None, fee_description="Stripe processing fees"):
+            available_on=None, fee_description="Stripe processing fees", rate=None):
         record = {"id": store.new_id("txn"), "object": "balance_transaction", "amount": amount,
                   "available_on": created if available_on is None else available_on,
                   "balance_type": "payments", "created": created, "currency": currency,
-                  "description": description, "exchange_rate": None, "fee": fee,
+                  "description": description, "exchange_rate": fx.as_json(rate), "fee": fee,
                   "fee_details": money._fee_details(fee, currency, fee_description),
                   "net": amount - fee, "reporting_category": category, "source": source,
                   "status": "available", "type": type}
@@ -68,46 +75,53 @@ def seed_account(store, account, *, balance_transactions=1000, months=3, currenc
         if charges and refund_every and roll < 1 / refund_every:
             charge = charges.pop(rng.randrange(len(charges)))
             amount = charge["amount"] if rng.random() < 0.7 else max(charge["amount"] // 2, 1)
+            rate = _rate_of(charge)
             refund = {"id": store.new_id("re"), "object": "refund", "amount": amount,
                       "balance_transaction": None, "charge": charge["id"], "created": created,
-                      "currency": currency, "destination_details": {"card": {"type": "refund"},
+                      "currency": charge["currency"], "destination_details": {"card": {"type": "refund"},
                                                                     "type": "card"},
                       "metadata": {}, "payment_intent": None, "reason": "requested_by_customer",
                       "receipt_number": None, "source_transfer_reversal": None,
                       "status": "succeeded", "transfer_reversal": None}
-            refund["balance_transaction"] = txn(-amount, currency, "refund", "refund", refund["id"],
-                                                "REFUND FOR CHARGE", created)["id"]
+            booked = fx.convert(amount, charge["currency"], currency, rate)
+            refund["balance_transaction"] = txn(-booked, currency, "refund", "refund", refund["id"],
+                                                "REFUND FOR CHARGE", created, rate=rate)["id"]
             charge["amount_refunded"] = amount
             charge["refunded"] = amount == charge["amount"]
             keep("refunds", refund)
         elif charges and dispute_every and roll > 1 - 1 / dispute_every:
             charge = charges.pop(rng.randrange(len(charges)))
-            dispute = {"id": store.new_id("dp"), "object": "dispute", "amount": charge["amount"],
-                       "charge": charge["id"], "created": created, "currency": currency,
-                       "livemode": account.livemode, "metadata": {}, "payment_intent": None,
-                       "reason": "fraudulent", "status": "needs_response",
-                       "is_charge_refundable": False, "balance_transactions": []}
-            record = txn(-charge["amount"], currency, "adjustment", "dispute", dispute["id"],
+            dispute = money.dispute_object(store, account, charge, amount=charge["amount"],
+                                           reason="fraudulent", created=created)
+            rate = _rate_of(charge)
+            record = txn(-fx.convert(charge["amount"], charge["currency"], currency, rate), currency,
+                         "adjustment", "dispute", dispute["id"],
                          f"Chargeback withdrawal for {charge['id']}", created,
-                         fee=money.DISPUTE_FEE, fee_description="Dispute fee")
+                         fee=money.DISPUTE_FEE, fee_description="Dispute fee", rate=rate)
             dispute["balance_transactions"] = [dict(record)]
             charge["disputed"] = True
             keep("disputes", dispute)
         else:
-            low, high = AMOUNTS.get(currency, (500, 50_000))
+            charged_in = currency
+            if foreign and currency == currencies[0] and rng.random() < FOREIGN_SHARE:
+                charged_in = rng.choice(foreign)  # a customer abroad: converted on booking
+            low, high = AMOUNTS.get(charged_in, (500, 50_000))
             amount = rng.randint(low, high)
-            if currency in money.THREE_DECIMAL:
+            if charged_in in money.THREE_DECIMAL:
                 amount -= amount % 10
             person = rng.choice(people)
-            charge = payments.new_charge(store, account, amount=amount, currency=currency,
+            charge = payments.new_charge(store, account, amount=amount, currency=charged_in,
                                          customer=person["id"], pm=None, payment_intent=None,
                                          description=f"Order for {person['name']}", metadata={},
                                          created=created)
             charge["billing_details"]["name"] = person["name"]
+            rate = fx.rate(charged_in, currency)
+            charge["_exchange_rate"] = None if rate is None else str(rate)
+            booked = fx.convert(amount, charged_in, currency, rate)
             charge["balance_transaction"] = txn(
-                amount, currency, "charge", "charge", charge["id"], charge["description"],
-                created, fee=money.card_fee(amount),
-                available_on=created + money.AVAILABILITY_DELAY)["id"]
+                booked, currency, "charge", "charge", charge["id"], charge["description"],
+                created, fee=money.card_fee(booked),
+                available_on=created + money.AVAILABILITY_DELAY, rate=rate)["id"]
             keep("charges", charge)
             charges.append(charge)
             if len(charges) > 200:
@@ -134,6 +148,11 @@ def seed_account(store, account, *, balance_transactions=1000, months=3, currenc
     return {kind: len(keyed) for kind, keyed in out.items()} | {"customers": len(people)}
 
 
+def _rate_of(charge):
+    rate = charge.get("_exchange_rate")
+    return None if rate is None else Decimal(rate)
+
+
 def _payout(store, account, currency, created, end, waiting, txn, keep):
     swept = [record for available_on, record in waiting[currency] if available_on <= created]
     total = sum(record["net"] for record in swept)
@@ -142,7 +161,7 @@ def _payout(store, account, currency, created, end, waiting, txn, keep):
     waiting[currency] = [(a, r) for a, r in waiting[currency] if a > created]
     payout = money.payout_object(store, account, amount=total, currency=currency, created=created)
     if payout["arrival_date"] <= end:
-        payout.update(status="paid", reconciliation_status="completed")
+        payout.update(status="paid", reconciliation_status="completed", trace_id=money.trace_id(payout))
     else:
         payout["status"] = "in_transit"
     record = txn(-total, currency, "payout", "payout", payout["id"], "STRIPE PAYOUT", created)
@@ -154,5 +173,5 @@ def _payout(store, account, currency, created, end, waiting, txn, keep):
 def demo(store, account):
     """A small believable history for an account connected through the OAuth page."""
     seed_account(store, account, balance_transactions=40, months=2,
-                 currencies=("usd", "eur", "jpy"), customers=6, refund_every=8,
+                 currencies=("usd", "eur", "jpy"), foreign_currencies=("gbp", "cad"), customers=6, refund_every=8,
                  dispute_every=0, payout_every_days=14, seed=len(store.accounts))

@@ -148,6 +148,8 @@ class Account:
         self.email = email
         self.country = country
         self.default_currency = default_currency
+        # Currencies it has a bank account in: charges in others are converted (fx.py).
+        self.settlement_currencies = {default_currency}
         self.platform = platform
         self.platforms = set()  # platforms this (connected) account is authorized for
         self.collections = {kind: Collection() for kind in self.KINDS}
@@ -156,6 +158,10 @@ class Account:
         self.unswept = {}  # currency -> [txn ids] available and not yet paid out
         self.payout_txns = {}  # payout id -> [txn ids] it paid out, oldest first
         self.idempotency = {}  # key -> (fingerprint, status, body, request id, saved at)
+
+    def __setstate__(self, state):
+        state.setdefault("settlement_currencies", {state.get("default_currency", "usd")})
+        self.__dict__.update(state)
 
     def __getitem__(self, kind):
         return self.collections[kind]

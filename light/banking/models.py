@@ -127,6 +127,9 @@ class BankPayout(OrganizationOwned, db.Model):
     arrival_date = db.Column(db.DateTime)
     automatic = db.Column(db.Boolean, nullable=False, default=True)
     breakdown_fetched_at = db.Column(db.DateTime)
+    # The number the bank shows on the deposit (Stripe's trace_id, once it is "supported"): what
+    # ties a deposit on a bank statement to this payout.
+    trace_id = db.Column(db.String(255))
     checked_at = db.Column(db.DateTime)
 
 

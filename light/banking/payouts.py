@@ -38,6 +38,7 @@ def reconcile(feed, *, force: bool = False) -> None:
         found = feed.gateway.payout(payout.stripe_id)
         payout.status, payout.reconciliation_status = found.status, found.reconciliation_status
         payout.arrival_date, payout.automatic, payout.checked_at = when(found.arrival_date), found.automatic, now
+        payout.trace_id = found.trace_id or payout.trace_id
         if found.reconciliation_status == "completed" and found.automatic:
             members = []
             for page in feed.gateway.balance_transaction_pages(payout=found.id):

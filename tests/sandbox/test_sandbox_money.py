@@ -34,6 +34,7 @@ def test_amounts_are_formatted_with_the_currencys_decimals(amount, currency, tex
 @pytest.mark.parametrize("currency, amount", [("usd", 2000), ("eur", 1999), ("jpy", 5000)])
 def test_a_charge_books_a_pending_transaction_with_its_fee(stripe_sandbox, sandbox_key, currency, amount):
     sandbox = client(stripe_sandbox, sandbox_key)
+    stripe_sandbox.settle_in(sandbox_key, currencies=[currency])  # it has a bank account in it
     pi = pay(sandbox, amount, currency)
     charge = sandbox.v1.charges.retrieve(pi.latest_charge)
     txn = sandbox.v1.balance_transactions.retrieve(charge.balance_transaction)
@@ -42,7 +43,7 @@ def test_a_charge_books_a_pending_transaction_with_its_fee(stripe_sandbox, sandb
     assert txn.fee_details[0].to_dict() == {"amount": txn.fee, "application": None, "currency": currency,
                                             "description": "Stripe processing fees", "type": "stripe_fee"}
     assert txn.status == "pending" and txn.available_on == txn.created + 2 * 86400
-    assert txn.source == charge.id
+    assert txn.source == charge.id and txn.exchange_rate is None
     balance = sandbox.v1.balance.retrieve()
     assert [(b.currency, b.amount) for b in balance.pending] == [(currency, txn.net)]
     assert [(b.currency, b.amount) for b in balance.available] == [(currency, 0)]
@@ -65,6 +66,7 @@ def test_pending_funds_become_available_when_the_clock_passes_available_on(strip
 
 def test_a_refund_is_a_negative_transaction_and_marks_the_charge(stripe_sandbox, sandbox_key):
     sandbox = client(stripe_sandbox, sandbox_key)
+    stripe_sandbox.settle_in(sandbox_key, currencies=["eur"])
     pi = pay(sandbox, 3000, "eur")
     refund = sandbox.v1.refunds.create(params={"payment_intent": pi.id, "amount": 1000})
     txn = sandbox.v1.balance_transactions.retrieve(refund.balance_transaction)
@@ -89,6 +91,7 @@ def test_a_dispute_withdraws_the_amount_plus_a_fee(stripe_sandbox, sandbox_key):
 
 def test_a_payout_sweeps_the_available_balance_and_sums_to_zero(stripe_sandbox, sandbox_key):
     sandbox = client(stripe_sandbox, sandbox_key)
+    stripe_sandbox.settle_in(sandbox_key, currencies=["jpy"])
     for amount, currency in [(1000, "usd"), (2550, "usd"), (7000, "jpy")]:
         pay(sandbox, amount, currency)
     refund_pi = pay(sandbox, 800, "usd")

@@ -133,6 +133,7 @@ class Payout:
     reconciliation_status: str | None
     balance_transaction_id: str | None
     failure_code: str | None
+    trace_id: str | None = None  # the bank's reference for the deposit, once Stripe has it
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,14 @@ def to_payout(d: dict) -> Payout:
                   automatic=bool(d.get("automatic")),
                   reconciliation_status=d.get("reconciliation_status"),
                   balance_transaction_id=_id(d.get("balance_transaction")),
-                  failure_code=d.get("failure_code"))
+                  failure_code=d.get("failure_code"), trace_id=_trace_id(d.get("trace_id")))
+
+
+def _trace_id(value):
+    """Stripe's trace_id object: its value counts only once its status is "supported"."""
+    if not isinstance(value, dict) or value.get("status") != "supported":
+        return None
+    return value.get("value") or None
 
 
 def to_account(d: dict) -> Account:
