@@ -57,6 +57,11 @@ def create_sandbox_app(store=None, *, state_file=None, deliver_webhooks=True):
         response.headers["Stripe-Version"] = g.get("api_version") or API_VERSION
         if request.method != "GET":
             store.dirty = True
+        if store.journal is not None and request.path.startswith(("/v1/", "/oauth/")):
+            # What a client received, for tests that check every answer against Stripe's shapes.
+            store.journal.append({"method": request.method, "path": request.path,
+                                  "rule": request.url_rule.rule if request.url_rule else None,
+                                  "status": response.status_code, "body": response.get_data()})
         return response
 
     @app.errorhandler(StripeError)

@@ -87,7 +87,8 @@ def pay_by_bank(session_id):
     emit(store, account, "payment_intent.created", pi)
     emit(store, account, "payment_intent.processing", pi)
     session.update(status="complete", payment_status="unpaid", payment_intent=pi["id"], url=None,
-                   customer_details={"address": None, "email": session["customer_email"],
+                   customer_details={"address": None, "business_name": None,
+                                     "email": session["customer_email"], "individual_name": None,
                                      "name": pm["billing_details"]["name"], "phone": None,
                                      "tax_exempt": "none", "tax_ids": []})
     emit(store, account, "checkout.session.completed", payments.public(session))

@@ -74,10 +74,15 @@ def create_session(store, account, p, host_url):
     total = sum(line["amount"] for line in lines)
     check_charge_amount(total, lines[0]["currency"], param="line_items")
     session = {
-        "id": session_id, "object": "checkout.session", "after_expiration": None,
-        "allow_promotion_codes": None, "amount_subtotal": total, "amount_total": total,
-        "automatic_tax": {"enabled": False, "liability": None, "status": None},
+        "id": session_id, "object": "checkout.session", "adaptive_pricing": {"enabled": False},
+        "after_expiration": None, "allow_promotion_codes": None, "amount_subtotal": total,
+        "amount_total": total,
+        "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": None, "cancel_url": p.get("cancel_url") or None,
+        "collected_information": None, "currency_conversion": None, "customer_account": None,
+        "discounts": [], "integration_identifier": None, "managed_payments": {"enabled": False},
+        "origin_context": None, "payment_method_configuration_details": None,
+        "permissions": None, "saved_payment_method_options": None, "wallet_options": None,
         "client_reference_id": p.get("client_reference_id") or None, "client_secret": None,
         "consent": None, "consent_collection": None, "created": now,
         "currency": currencies.pop(), "custom_fields": [],
@@ -118,7 +123,7 @@ def expire(store, account, session):
 def _complete(store, account, session, pi):
     pm = account["payment_methods"].get(pi["payment_method"])
     session.update(status="complete", payment_status="paid", payment_intent=pi["id"], url=None,
-                   customer_details={"address": None, "email": pm["billing_details"]["email"],
+                   customer_details={"address": None, "business_name": None, "individual_name": None, "email": pm["billing_details"]["email"],
                                      "name": pm["billing_details"]["name"], "phone": None,
                                      "tax_exempt": "none", "tax_ids": []})
     emit(store, account, "checkout.session.completed", payments.public(session))

@@ -30,7 +30,7 @@ def emit(store, account, type, obj, *, platforms=None):
     """
     event = {
         "id": store.new_id("evt"), "object": "event", "api_version": API_VERSION,
-        "created": store.now(), "data": {"object": copy.deepcopy(obj)},
+        "created": store.now(), "data": {"object": _public(copy.deepcopy(obj))},
         "livemode": account.livemode, "pending_webhooks": 0,
         "request": {"id": None, "idempotency_key": None}, "type": type,
     }
@@ -46,6 +46,11 @@ def emit(store, account, type, obj, *, platforms=None):
     if store.dispatcher is not None and targets:
         store.dispatcher.enqueue(event, targets)
     return event
+
+
+def _public(obj):
+    """Without the sandbox's private `_` fields, as the API shows objects."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}
 
 
 def _wants(endpoint, type):

@@ -44,10 +44,10 @@ def rate(source, target):
 
 def convert(amount, source, target, exchange_rate):
     """`amount` minor units of `source` in minor units of `target` (half up, sign kept)."""
-    from .money import decimals  # money books through this module
-
     if exchange_rate is None:
         return amount
+    from .money import decimals  # money books through this module
+
     major = Decimal(abs(amount)).scaleb(-decimals(source)) * exchange_rate
     minor = int(major.scaleb(decimals(target)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if target in ("bhd", "jod", "kwd", "omr", "tnd"):

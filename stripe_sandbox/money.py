@@ -11,6 +11,7 @@ import heapq
 from decimal import Decimal
 
 from . import fx
+from .accounts import bank_account
 from .events import emit
 from .wire import StripeError
 
@@ -229,10 +230,11 @@ def payout_object(store, account, *, amount, currency, created, automatic=True):
         "application_fee": None, "application_fee_amount": None,
         "arrival_date": created + AVAILABILITY_DELAY, "automatic": automatic,
         "balance_transaction": None, "created": created, "currency": currency,
-        "description": "STRIPE PAYOUT", "destination": f"ba_{account.id[5:]}",
+        "description": "STRIPE PAYOUT", "destination": bank_account(account, currency)["id"],
         "failure_balance_transaction": None, "failure_code": None, "failure_message": None,
         "livemode": account.livemode, "metadata": {}, "method": "standard",
-        "original_payout": None, "reconciliation_status": "in_progress", "reversed_by": None,
+        "original_payout": None, "payout_method": None, "reconciliation_status": "in_progress",
+        "reversed_by": None,
         "trace_id": {"status": "pending", "value": None},
         "source_type": "card", "statement_descriptor": None, "status": "pending",
         "type": "bank_account",

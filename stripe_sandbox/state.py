@@ -167,20 +167,8 @@ class Account:
         return self.collections[kind]
 
     def as_stripe(self):
-        return {
-            "id": self.id, "object": "account",
-            "business_profile": {"name": self.name, "support_email": self.email, "url": None,
-                                 "mcc": None, "product_description": None},
-            "business_type": "company",
-            "capabilities": {"card_payments": "active", "transfers": "active"},
-            "charges_enabled": True, "controller": {"type": "account"}, "country": self.country,
-            "created": self.created, "default_currency": self.default_currency,
-            "details_submitted": True, "email": self.email, "metadata": {},
-            "payouts_enabled": True, "type": "standard",
-            "settings": {"dashboard": {"display_name": self.name, "timezone": "Etc/UTC"},
-                         "payouts": {"schedule": {"delay_days": 2, "interval": "daily"}}},
-            "livemode": self.livemode,
-        }
+        from .accounts import account_object
+        return account_object(self)
 
 
 class Store:
@@ -206,16 +194,19 @@ class Store:
             self.faults = []
             self.delivery = {"duplicate": False, "out_of_order": False}
             self.random = random.Random(0)
+            self.journal = None  # a list to record every API answer in (tests), or None
             self.dirty = True
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("lock", None)
         state.pop("dispatcher", None)
+        state["journal"] = None
         return state
 
     def __setstate__(self, state):
         state.setdefault("client_ids", {})  # state files from before client ids were bound
+        state.setdefault("journal", None)
         self.__dict__.update(state)
         self.lock = threading.RLock()
         self.dispatcher = None
