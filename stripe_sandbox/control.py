@@ -97,15 +97,21 @@ def restrict_key():
     """`{"api_key": "rk_test_…", "deny": ["balance_transactions"], "read_only": ["customers"]}`:
     `deny` refuses reads and writes of those resources, `read_only` refuses writes (POST, DELETE).
     Resources are the first path segment after /v1 (`checkout_sessions` for /v1/checkout/sessions).
-    Each call replaces both lists. Whatever they say, a restricted key (rk_) gets 403 on
-    GET /v1/account, as with Stripe."""
+    Each call replaces both lists. Or, the way Stripe's key editor works, `{"api_key", "grant":
+    {"balance": "read", "customers": "write"}}`: the key can do only that (Write includes Read).
+    Whatever they say, a restricted key (rk_) gets 403 on GET /v1/account, as with Stripe."""
     store, body = _store(), _body()
     account_from(body, store)
     key = store.keys[body["api_key"]]
     key.denied = set(body.get("deny", []))
     key.read_only = set(body.get("read_only", []))
+    grant = body.get("grant")
+    if grant is not None and (not isinstance(grant, dict) or set(grant.values()) - {"read", "write"}):
+        _fail('`grant` maps resources to "read" or "write".')
+    key.grants = dict(grant) if grant is not None else None
     return json_response({"api_key": key.secret[:8] + "…", "account": key.account_id,
-                          "deny": sorted(key.denied), "read_only": sorted(key.read_only)})
+                          "deny": sorted(key.denied), "read_only": sorted(key.read_only),
+                          "grant": key.grants})
 
 
 @bp.post("/revoke")

@@ -128,10 +128,13 @@ class ApiKey:
         self.platform_id = platform_id
         self.denied = set()  # resources it can neither read nor write
         self.read_only = set()  # resources it can read and not write
+        # Or, as Stripe has it, only what it was granted: {resource: "read" | "write"}.
+        self.grants = None
         self.revoked = False
 
     def __setstate__(self, state):
         state.setdefault("read_only", set())  # state files from before read/write permissions
+        state.setdefault("grants", None)
         self.__dict__.update(state)
 
 

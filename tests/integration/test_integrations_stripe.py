@@ -118,6 +118,34 @@ def test_a_restricted_key_with_the_permissions_light_needs_is_saved(client, owne
     assert integration.account_name == "Stripe account (restricted key)"
 
 
+LIGHTS_GRANTS = {"balance": "read", "customers": "write", "payment_methods": "read",
+                 "checkout_sessions": "write", "payment_intents": "write"}
+
+
+def test_a_key_made_in_stripes_editor_with_exactly_lights_permissions_is_saved_and_nothing_is_created(
+        client, owner, stripe_sandbox):
+    key = new_key("rk_test_")
+    stripe_sandbox.control("POST", "keys", api_key=key, grant=LIGHTS_GRANTS)
+    assert add_stripe(client, key).status_code == 303
+    account = stripe_sandbox.store.accounts[stripe_sandbox.store.keys[key].account_id]
+    assert [len(account[kind]) for kind in ("customers", "checkout_sessions", "payment_intents")] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("only_read, label", [
+    ("customers", "Customers (Write)"),
+    ("checkout_sessions", "Checkout Sessions (Write)"),
+    ("payment_intents", "PaymentIntents (Write)"),
+])
+def test_a_key_that_may_only_read_what_light_writes_is_refused_naming_the_write_permission(
+        client, owner, stripe_sandbox, only_read, label):
+    key = new_key("rk_test_")
+    stripe_sandbox.control("POST", "keys", api_key=key, grant={**LIGHTS_GRANTS, only_read: "read"})
+    response = add_stripe(client, key)
+    assert response.status_code == 422
+    assert f"lacks a permission Light needs: {label}" in field_error(response)
+    assert saved() == []
+
+
 def test_stripe_being_unreachable_is_said_and_nothing_is_saved(app, client, owner, sandbox_key):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -89,7 +89,7 @@ def test_restricted_keys_have_full_access_until_the_control_api_restricts_them(s
     # Stripe's permission 403 has no code (quoted in stripe-node#2246): the message names the
     # permission.
     assert caught.value.error.code is None
-    assert "'rak_balance_transactions_read' permission" in caught.value.user_message
+    assert "'rak_balance_transaction_source_read' permission" in caught.value.user_message
     assert caught.value.error.type == "invalid_request_error"
     assert restricted.v1.balance.retrieve().object == "balance"
 

@@ -30,7 +30,7 @@ def test_read_only_allows_reads_and_refuses_writes_naming_the_write_permission(s
     assert restrict(stripe_sandbox, key, read_only=["customers"])["read_only"] == ["customers"]
     assert restricted.v1.customers.list().object == "list"
     message = denied(lambda: restricted.v1.customers.create(params={"name": "Ada"}))
-    assert "Having the 'rak_customers_write' permission would allow this request to continue." in message
+    assert "Having the 'rak_customer_write' permission would allow this request to continue." in message
     assert message.startswith("The provided key 'rk_test_")
     assert restricted.v1.customers.list().data == []
     assert restricted.v1.payment_intents.list().object == "list"  # other resources untouched
@@ -42,7 +42,7 @@ def test_read_only_refuses_deletes_too(stripe_sandbox):
     endpoint = restricted.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/h",
                                                               "enabled_events": ["*"]})
     restrict(stripe_sandbox, key, read_only=["webhook_endpoints"])
-    assert "rak_webhook_endpoints_write" in denied(
+    assert "rak_webhook_write" in denied(
         lambda: restricted.v1.webhook_endpoints.delete(endpoint.id))
     assert restricted.v1.webhook_endpoints.retrieve(endpoint.id).id == endpoint.id
 
@@ -51,8 +51,8 @@ def test_deny_still_refuses_reads_and_writes(stripe_sandbox):
     key = new_key("rk_test_")
     restricted = client(stripe_sandbox, key)
     restrict(stripe_sandbox, key, deny=["payouts", "customers"])
-    assert "'rak_payouts_read'" in denied(lambda: restricted.v1.payouts.list())
-    assert "'rak_customers_write'" in denied(lambda: restricted.v1.customers.create())
+    assert "'rak_payout_read'" in denied(lambda: restricted.v1.payouts.list())
+    assert "'rak_customer_write'" in denied(lambda: restricted.v1.customers.create())
     assert restricted.v1.balance.retrieve().object == "balance"
 
 
@@ -79,3 +79,20 @@ def test_a_restricted_key_never_reads_the_account(stripe_sandbox, mode):
 
 def test_a_secret_key_reads_the_account(stripe_sandbox, sandbox_key):
     assert client(stripe_sandbox, sandbox_key).v1.accounts.retrieve_current().object == "account"
+
+
+def test_a_key_granted_some_permissions_can_do_only_those(stripe_sandbox):
+    """Stripe's key editor: every resource starts at None; Write includes Read."""
+    key = new_key("rk_test_")
+    stripe_sandbox.control("POST", "keys", api_key=key, grant={"balance": "read", "customers": "write",
+                                                               "payment_intents": "read"})
+    restricted = client(stripe_sandbox, key)
+    restricted.v1.balance.retrieve()
+    customer = restricted.v1.customers.create(params={"name": "Ada"})
+    restricted.v1.customers.retrieve(customer.id)
+    restricted.v1.payment_intents.list()
+    assert "'rak_payment_intent_write'" in denied(lambda: restricted.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "usd"}))
+    assert "'rak_checkout_session_read'" in denied(lambda: restricted.v1.checkout.sessions.list())
+    assert "'rak_charge_read'" in denied(lambda: restricted.v1.charges.list())
+    assert "required permissions are not available" in denied(lambda: restricted.v1.accounts.retrieve_current())
