@@ -122,7 +122,7 @@ def validate(method, rule, params, version):
 def before_v1():
     s = store()
     # Rate limits and unavailability answer before anything runs (never executed, never saved).
-    fault = control.next_fault(s, request.path, phase="edge")
+    fault = control.next_fault(s, request.path, phase="edge", method=request.method)
     if fault:
         raise fault
     g.params = parse_params(list(request.args.items(multi=True))
@@ -162,7 +162,7 @@ def before_v1():
                                  {"Idempotent-Replayed": "true", "Original-Request": stored[3]})
         g.fingerprint = fingerprint
     # The endpoint "begins executing" here: a 500 from now on is saved under the key, like Stripe's.
-    fault = control.next_fault(s, request.path, phase="endpoint")
+    fault = control.next_fault(s, request.path, phase="endpoint", method=request.method)
     if fault:
         raise fault
 

@@ -28,12 +28,14 @@ FAULT_BODIES = {
 EDGE_STATUSES = frozenset((429, 502, 503))
 
 
-def next_fault(store, path, phase=None):
+def next_fault(store, path, phase=None, method=None):
     """The StripeError to answer instead of serving `path`, if a fault rule says so.
 
     `phase` "edge" considers only rules for EDGE_STATUSES, "endpoint" only the others, None all."""
     for rule in store.faults:
         if not path.startswith(rule["path_prefix"]):
+            continue
+        if rule.get("method") and method and rule["method"] != method:
             continue
         if phase is not None and (rule["status"] in EDGE_STATUSES) != (phase == "edge"):
             continue
@@ -206,14 +208,15 @@ def dispute():
 @bp.post("/faults")
 def faults():
     """`{"status": 429|500|503, "count": N}` fails the next N requests; `{"rate": 0.2}` fails
-    that share at random (seeded); `path_prefix` scopes it ("/v1/balance_transactions");
-    `{"clear": true}` removes every rule."""
+    that share at random (seeded); `path_prefix` scopes it ("/v1/balance_transactions"), and
+    `method` ("POST") too; `{"clear": true}` removes every rule."""
     store, body = _store(), _body()
     if body.get("clear"):
         store.faults = []
         return json_response({"faults": []})
     status = int(body.get("status", 500))
-    rule = {"status": status, "path_prefix": body.get("path_prefix", "/v1"), "served": 0}
+    rule = {"status": status, "path_prefix": body.get("path_prefix", "/v1"), "served": 0,
+            "method": (body.get("method") or "").upper() or None}
     if "rate" in body:
         rule.update(mode="rate", rate=float(body["rate"]))
     else:

@@ -5,6 +5,8 @@ Every Stripe write carries an idempotency key derived from Light's own records, 
 is recorded once (the timeline's unique refs), so jobs may run twice."""
 import logging
 
+from sqlalchemy import String, and_, cast, literal, or_
+
 from light.customers.models import Customer
 from light.errors import Refused
 from light.extensions import db
@@ -19,7 +21,7 @@ from light.invoices.collection import (
     ensure_stripe_customer,
     stripe_metadata,
 )
-from light.invoices.models import Invoice
+from light.invoices.models import Invoice, InvoiceEvent
 from light.invoices.totals import stripe_charge_problem
 from light.money import format_amount
 from light.plumbing.jobs.queue import enqueue
@@ -33,6 +35,7 @@ from light.plumbing.stripe_gateway import (
 from light.workflows.steps import AUTO_CHARGE, SEND_PAYMENT_LINK
 
 log = logging.getLogger(__name__)
+MAX_INTERRUPTED_ATTEMPTS = 3  # then a person decides (Stripe may be down for longer)
 
 
 # -- what the team asks for -------------------------------------------------------------------
@@ -87,12 +90,19 @@ def send_pay_link(invoice: Invoice, *, ref: str | None = None) -> bool:
 
 
 def charge_due_invoices(today, collections: Collections | None = None) -> int:
-    """The periodic pass: charge saved details of Stripe invoices falling due, once each. Only
-    the first attempt is automatic (charge_attempts == 0): a declined card is never retried."""
+    """The periodic pass: charge saved details of Stripe invoices falling due. Only the first
+    attempt is automatic (charge_attempts == 0): a declined card is never retried, nor a charge
+    Stripe refused. An attempt a Stripe error interrupted is the exception: it is tried again
+    (under the next attempt's key), up to MAX_INTERRUPTED_ATTEMPTS in all."""
     collections = Collections() if collections is None else collections
+    interrupted = db.session.query(InvoiceEvent.id).filter(
+        InvoiceEvent.invoice_id == Invoice.id, InvoiceEvent.kind == "charge_interrupted",
+        InvoiceEvent.ref == literal("charge-") + cast(Invoice.charge_attempts, String) + literal("-interrupted"))
     due = (Invoice.query.join(Customer, Invoice.customer_id == Customer.id)
            .filter(Invoice.payment_method == "stripe", Invoice.status.in_(AUTO_CHARGEABLE),
-                   Invoice.due_date <= today, Invoice.charge_attempts == 0, Customer.payment_method_id.isnot(None))
+                   Invoice.due_date <= today, Customer.payment_method_id.isnot(None),
+                   or_(Invoice.charge_attempts == 0,
+                       and_(Invoice.charge_attempts < MAX_INTERRUPTED_ATTEMPTS, interrupted.exists())))
            .order_by(Invoice.id).all())
     charged = 0
     for invoice in due:
@@ -158,9 +168,10 @@ def _charge(invoice: Invoice, collection: Collection, attempt: int, amount: int)
         return "refused by Stripe"
     except Unreachable:
         # Stripe saved its 5xx under this attempt's key and would replay it for 24 h, and whether
-        # it charged is unknown: the next attempt uses a new key, and first asks Stripe.
+        # it charged is unknown: the next attempt (the next charge run's) uses a new key, and
+        # first asks Stripe.
         _refused(invoice, attempt, "Stripe had an error while charging. Light checks with Stripe "
-                                   "before charging again.")
+                                   "and tries again at its next charge run.", kind="charge_interrupted")
         raise CannotCollect("Stripe had an error while charging; try again in a few minutes.") from None
     _attempted(invoice, attempt)
     if intent.status == "succeeded":
@@ -179,9 +190,10 @@ def _paid_at_stripe(invoice: Invoice, collection: Collection) -> bool:
     return False
 
 
-def _refused(invoice: Invoice, attempt: int, message: str) -> None:
+def _refused(invoice: Invoice, attempt: int, message: str, kind: str = "charge_refused") -> None:
     """On the timeline, once per attempt; the invoice stays open for the team to act on."""
-    if services.add_event(invoice, "charge_refused", message, ref=f"charge-{attempt}-refused"):
+    suffix = "interrupted" if kind == "charge_interrupted" else "refused"
+    if services.add_event(invoice, kind, message, ref=f"charge-{attempt}-{suffix}"):
         db.session.commit()
     _attempted(invoice, attempt)
 
