@@ -7,6 +7,7 @@ from light.invoices.collection import Collection
 from light.invoices.models import Invoice
 from light.money import format_amount
 from light.notifications import events as notifications
+from light.utc import from_unix
 
 
 def checkout_session_completed(event) -> None:
@@ -79,7 +80,18 @@ def charge_dispute_created(event) -> None:
         return
     amount = int(dispute.get("amount") or 0)
     reason = str(dispute.get("reason") or "not given").replace("_", " ")
+    deadline = _evidence_due(dispute)
+    by = f" by {deadline}" if deadline else ""
     if services.add_event(invoice, "disputed", f"The customer disputed {format_amount(amount, invoice.currency)} "
-                          f"with their bank (reason: {reason}). Answer it in Stripe.", ref=dispute.get("id"),
+                          f"with their bank (reason: {reason}). Answer it in Stripe{by}.", ref=dispute.get("id"),
                           amount=amount):
-        notifications.disputed(invoice, dispute.get("id"), amount, reason)  # commits the event first
+        notifications.disputed(invoice, dispute.get("id"), amount, reason, deadline)  # commits the event first
+
+
+def _evidence_due(dispute: dict) -> str | None:
+    """Stripe's deadline for the evidence (evidence_details.due_by), as a UTC date, or None when
+    Stripe gives none."""
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    if not isinstance(due_by, int) or isinstance(due_by, bool):
+        return None
+    return from_unix(due_by).strftime("%d %b %Y")

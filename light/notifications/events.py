@@ -42,13 +42,14 @@ def payment_failed(invoice, ref: str, reason: str) -> None:
           f"See the invoice: {_invoice_link(invoice)}\n")
 
 
-def disputed(invoice, dispute_id: str, amount: int, reason: str) -> None:
+def disputed(invoice, dispute_id: str, amount: int, reason: str, deadline: str | None = None) -> None:
     _tell(invoice.organization_id, "disputed", f"disputed:{invoice.id}:{dispute_id}",
           f"Disputed: invoice {invoice.number} ({invoice.customer.name})",
           f"{invoice.customer.name} disputed {format_amount(amount, invoice.currency)} of invoice "
           f"{invoice.number} with their bank (reason: {reason}).\n\n"
           "Stripe has taken the disputed amount and a dispute fee from your balance until the dispute "
-          "is decided. Answer it with evidence in your Stripe Dashboard before its deadline.\n\n"
+          "is decided. Answer it with evidence in your Stripe Dashboard before its deadline"
+          f"{f' ({deadline}, UTC)' if deadline else ''}.\n\n"
           f"See the invoice: {_invoice_link(invoice)}\n")
 
 
