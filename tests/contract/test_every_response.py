@@ -55,7 +55,19 @@ def scenario(stripe_sandbox):  # noqa: PLR0915 - one story, told in order
                                          idempotency_key="contract-charge-2")
     g.refund(payment_intent_id=paid.id, amount=500, idempotency_key="contract-refund-2")
     g.refund(payment_intent_id=intent.id, idempotency_key="contract-refund-1")
+    stripe_sandbox.dispute(key, payment_intent=paid.id)
     g.payment_intents(customer.id)
+    for account_number in ("000123456789", "000111111113"):  # a bank debit that settles, one that bounces
+        by_bank = stripe_sandbox.api(
+            "POST", "/v1/checkout/sessions", key, mode="payment", customer=customer.id,
+            line_items=[{"price_data": {"currency": "usd", "unit_amount": 4200, "product_data": {"name": "Bank"}},
+                         "quantity": 1}], payment_intent_data={"setup_future_usage": "off_session"},
+            success_url="http://light.example/ok").json()
+        stripe_sandbox.pay_by_bank(by_bank["url"], account_number=account_number)
+        stripe_sandbox.settle_bank_debit(by_bank["id"])
+        debit = g.checkout_session(by_bank["id"])
+        g.payment_intent(debit.payment_intent_id)
+        stripe_sandbox.api("GET", "/v1/payment_methods", key, customer=customer.id, type="us_bank_account")
     for number, error in (("4000000000000341", sg.CardDeclined), ("4000002760003184", sg.AuthenticationRequired),
                           ("4000000000009887", sg.AuthenticationRequired)):
         pm = stripe_sandbox.api("POST", "/v1/payment_methods", key, type="card", card={"number": number}).json()
@@ -174,7 +186,8 @@ def test_every_event_the_sandbox_sends_has_stripes_shape(journal):
     _, events = journal
     kinds = {e["type"] for e in events}
     assert {"checkout.session.completed", "payment_intent.succeeded", "payment_intent.payment_failed",
-            "charge.refunded", "customer.created"} <= kinds
+            "charge.refunded", "customer.created", "checkout.session.async_payment_succeeded",
+            "checkout.session.async_payment_failed", "charge.dispute.created"} <= kinds
     problems = []
     for event in events:
         problems += [f"{event['type']}: {p}" for p in stripe_shapes.against_sdk(event)]
