@@ -4,6 +4,7 @@ from cryptography.fernet import Fernet
 
 from light.auth import reset
 from light.auth.models import User
+from light.integrations import services as integrations
 from light.plumbing.jobs import clock as light_clock
 from light.urls import external_url
 
@@ -18,6 +19,15 @@ def register(app) -> None:
             click.echo(", ".join(light_clock.tick()) or "nothing due")
         else:
             light_clock.run_forever(poll)
+
+    @app.cli.command("update-webhook-events")
+    def update_webhook_events():
+        """Subscribe the webhook endpoints Light registered at Stripe to the events it handles now."""
+        outcomes = integrations.update_webhook_events()
+        for integration_id, outcome in outcomes:
+            click.echo(f"Stripe integration {integration_id}: {outcome}")
+        if not outcomes:
+            click.echo("No webhook endpoint registered by Light.")
 
     @app.cli.command("generate-key")
     def generate_key():

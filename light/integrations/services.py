@@ -2,6 +2,7 @@
 
 Stripe is reached only through light.plumbing.stripe_gateway. A key is checked against Stripe before it is
 saved; the webhook endpoint is registered in the same step, so a saved integration always works."""
+import hashlib
 import logging
 
 from flask import current_app
@@ -271,6 +272,28 @@ def _register_webhook(gateway: StripeGateway, integration: Integration) -> None:
     integration.webhook_endpoint_id = endpoint.id
     integration.webhook_secret = endpoint.secret
     integration.webhook_mode = "registered"
+
+
+def update_webhook_events() -> list[tuple[int, str]]:
+    """Subscribe every endpoint Light registered to today's WEBHOOK_EVENTS (an endpoint made
+    before an event was added lacks it). Returns (integration id, outcome) for each."""
+    events = sorted(WEBHOOK_EVENTS)
+    digest = hashlib.sha256(",".join(events).encode()).hexdigest()[:16]
+    outcomes = []
+    for integration in (db.session.query(Integration)
+                        .filter_by(kind="stripe", status="active", webhook_mode="registered")
+                        .order_by(Integration.id)):
+        if not integration.webhook_endpoint_id:
+            continue
+        try:
+            gateway_for(integration).update_webhook_endpoint_events(
+                integration.webhook_endpoint_id, events=events,
+                # The same list answers the same: a retry replays, a later list makes a new request.
+                idempotency_key=f"light-integration-{integration.id}-webhook-events-{digest}")
+            outcomes.append((integration.id, "updated"))
+        except GatewayError as exc:
+            outcomes.append((integration.id, f"not updated: {exc.message}"))
+    return outcomes
 
 
 def _webhook_problem(exc: GatewayError) -> str:

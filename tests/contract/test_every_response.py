@@ -82,6 +82,8 @@ def scenario(stripe_sandbox):  # noqa: PLR0915 - one story, told in order
                                       currency="usd", metadata={}, idempotency_key="contract-too-small")
     endpoint = g.create_webhook_endpoint(url="http://127.0.0.1:9/hook", events=["payout.paid"],
                                          idempotency_key="contract-endpoint")
+    g.update_webhook_endpoint_events(endpoint.id, events=["payout.paid", "payout.failed"],
+                                     idempotency_key="contract-endpoint-events")
     g.delete_webhook_endpoint(endpoint.id)
     g.allows("/v1/customers/cus_light_permission_check", "customers")
 

@@ -81,3 +81,24 @@ def test_a_bounced_bank_debit_fails_the_invoice(client, org, stripe_sandbox, run
     invoice = reload(invoice)
     assert invoice.status == "payment_failed"
     assert "bank debit failed" in InvoiceEvent.query.filter_by(invoice_id=invoice.id, kind="payment_failed").one().message
+
+
+def test_flask_update_webhook_events_subscribes_an_older_endpoint_to_the_async_events(
+        app, stripe_sandbox, sandbox_key, auth):
+    from light.integrations import services as integrations
+    person = auth.create_owner(organization="Older Ltd")
+    integration = integrations.connect_stripe(organization_id=person.organization_id, user_id=person.id,
+                                              secret_key=sandbox_key)
+    endpoint_id, secret = integration.webhook_endpoint_id, integration.webhook_secret
+    before = ["checkout.session.completed", "checkout.session.expired", "payment_intent.succeeded",
+              "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created"]
+    assert stripe_sandbox.api("POST", f"/v1/webhook_endpoints/{endpoint_id}", sandbox_key,
+                              enabled_events=before).status_code == 200  # as Light registered it before
+    result = app.test_cli_runner().invoke(args=["update-webhook-events"])
+    assert f"Stripe integration {integration.id}: updated" in result.output
+    account = stripe_sandbox.store.accounts[stripe_sandbox.store.keys[sandbox_key].account_id]
+    endpoint = account["webhook_endpoints"].get(endpoint_id)
+    assert set(endpoint["enabled_events"]) == set(integrations.WEBHOOK_EVENTS)
+    assert endpoint["_secret"] == secret  # the signing secret Light keeps still signs its events
+    again = app.test_cli_runner().invoke(args=["update-webhook-events"])
+    assert "updated" in again.output  # replayed under the same key: nothing changes

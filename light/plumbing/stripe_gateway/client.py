@@ -350,6 +350,14 @@ class StripeGateway:
             params=params, options=options), resource="webhook_endpoints"))
         return WebhookEndpoint(id=d["id"], url=d["url"], secret=d.get("secret"))
 
+    def update_webhook_endpoint_events(self, id, *, events, idempotency_key) -> WebhookEndpoint:
+        """Subscribe an endpoint Light registered to `events` (its secret stays as it was)."""
+        params = {"enabled_events": list(events)}
+        options = self._key(idempotency_key)
+        d = _plain(self._call("webhook_endpoints.update", lambda: self._client.v1.webhook_endpoints.update(
+            id, params=params, options=options), resource="webhook_endpoints"))
+        return WebhookEndpoint(id=d["id"], url=d["url"], secret=None)
+
     def delete_webhook_endpoint(self, id) -> None:
         self._call("webhook_endpoints.delete", lambda: self._client.v1.webhook_endpoints.delete(id),
                    resource="webhook_endpoints")
