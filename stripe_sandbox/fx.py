@@ -19,6 +19,9 @@ USD_PER_UNIT = {
     "krw": Decimal("0.00075"), "kwd": Decimal("3.25"), "bhd": Decimal("2.65"),
     "sek": Decimal("0.095"), "nok": Decimal("0.093"), "dkk": Decimal("0.145"),
     "mxn": Decimal("0.058"), "inr": Decimal("0.012"), "sgd": Decimal("0.74"),
+    "isk": Decimal("0.0072"), "nzd": Decimal("0.6"), "hkd": Decimal("0.128"),
+    "pln": Decimal("0.25"), "czk": Decimal("0.043"), "huf": Decimal("0.0027"),
+    "brl": Decimal("0.2"), "zar": Decimal("0.055"),
 }
 
 
@@ -61,6 +64,10 @@ def as_json(exchange_rate):
 
 
 def booking(account, currency):
-    """(settlement currency, exchange rate or None) for money moving in `currency`."""
+    """(settlement currency, exchange rate or None) for money moving in `currency`. A currency
+    the sandbox has no rate for is booked as it is (test_a_currency_without_a_rate_is_booked_as_is)."""
+    currency = currency.lower()
     target = settlement_currency(account, currency)
-    return target, rate(currency.lower(), target)
+    if currency not in USD_PER_UNIT or target not in USD_PER_UNIT:
+        return currency, None
+    return target, rate(currency, target)
