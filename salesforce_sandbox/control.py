@@ -51,7 +51,9 @@ def settings():
     store, body = _store(), _body()
     store.rotation = bool(body.get("rotation", store.rotation))
     store.batch_size = int(body.get("batch_size", store.batch_size))
-    return json_response({"rotation": store.rotation, "batch_size": store.batch_size})
+    store.forge_signatures = bool(body.get("forge_signatures", store.forge_signatures))
+    return json_response({"rotation": store.rotation, "batch_size": store.batch_size,
+                          "forge_signatures": store.forge_signatures})
 
 
 @bp.post("/orgs")

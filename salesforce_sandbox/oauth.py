@@ -144,7 +144,8 @@ def token_body(store, org, issued):
     base = request.host_url.rstrip("/")
     identity = f"{base}/id/{org.id}/{org.user_id}"
     issued_at = str(int(time.time() * 1000))
-    signature = base64.b64encode(hmac.new(store.consumer_secret.encode(), (identity + issued_at).encode(),
+    key = "not-the-consumer-secret" if store.forge_signatures else store.consumer_secret
+    signature = base64.b64encode(hmac.new(key.encode(), (identity + issued_at).encode(),
                                           hashlib.sha256).digest()).decode()
     return {**issued, "instance_url": base, "id": identity, "token_type": "Bearer",
             "issued_at": issued_at, "signature": signature, "scope": "api refresh_token"}

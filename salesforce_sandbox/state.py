@@ -65,6 +65,7 @@ class Store:
         self.batch_size = 2000
         self.cursors: dict[str, list] = {}
         self.token_requests = 0
+        self.forge_signatures = False  # sign token answers with another key (an impostor's answer)
 
     # -- orgs and records ------------------------------------------------------------------------
     def create_org(self, *, username=None, is_sandbox=False, multi_currency=True, currency="USD"):
