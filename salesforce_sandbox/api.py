@@ -17,7 +17,7 @@ FIELDS = {
     "OpportunityContactRole": ["Id", "OpportunityId", "ContactId", "IsPrimary", "Role", "SystemModstamp"],
     "OpportunityLineItem": ["Id", "OpportunityId", "Name", "Description", "Quantity", "UnitPrice", "TotalPrice",
                             "Discount", "ProductCode", "SortOrder", "SystemModstamp"],
-    "Organization": ["Id", "Name", "IsSandbox"],
+    "Organization": ["Id", "Name", "IsSandbox", "DefaultCurrencyIsoCode"],
 }
 PARENTS = {("Opportunity", "Account"): ("Account", "AccountId"), ("Opportunity", "Contact"): ("Contact", "ContactId"),
            ("Contact", "Account"): ("Account", "AccountId"),
@@ -167,7 +167,8 @@ def visible_fields(org, kind):
 
 def rows_of(org, kind):
     if kind == "Organization":
-        return [{"Id": org.id, "Name": org.username.split("@")[-1], "IsSandbox": org.is_sandbox}]
+        return [{"Id": org.id, "Name": org.username.split("@")[-1], "IsSandbox": org.is_sandbox,
+                 "DefaultCurrencyIsoCode": org.currency}]
     return list(org.objects[kind].values())
 
 

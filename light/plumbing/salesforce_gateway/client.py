@@ -71,6 +71,13 @@ class SalesforceClient:
         for record in self.query(soql.won_ids()):
             yield record["Id"], record["SystemModstamp"]
 
+    def organization(self) -> tuple[bool, str | None]:
+        """(whether the org is a sandbox, its corporate currency)."""
+        for record in self.query("SELECT Id, IsSandbox, DefaultCurrencyIsoCode FROM Organization"):
+            currency = record.get("DefaultCurrencyIsoCode")
+            return record.get("IsSandbox") is True, currency if isinstance(currency, str) else None
+        return False, None
+
     def update_opportunity(self, opportunity_id: str, values: dict) -> None:
         self._call("PATCH", f"{self.base}/sobjects/Opportunity/{opportunity_id}", json=values)
 

@@ -1,0 +1,5 @@
+"""Salesforce: when an opportunity is marked Closed/Won, Light invoices the customer and the
+Invoice-to-Cash workflow e-mails them a Stripe payment link, once. Settings > Integrations."""
+from flask import Blueprint
+
+bp = Blueprint("salesforce", __name__, url_prefix="/settings/integrations/salesforce")
