@@ -76,6 +76,12 @@ class SalesforceDeal(OrganizationOwned, db.Model):
     amount = db.Column(db.BigInteger)
     currency = db.Column(db.String(3))
     won_modstamp = db.Column(db.DateTime)
+    # Write-back of the invoice's status to the opportunity's Light_… fields (those that exist):
+    # what Salesforce last accepted, and when to try again after a refusal (a validation rule).
+    written_status = db.Column(db.String(20))
+    write_back_attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    write_back_after = db.Column(db.DateTime)
+    write_back_error = db.Column(db.String(500))
     first_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     connection = db.relationship(SalesforceConnection, backref=db.backref("deals", lazy="dynamic"))

@@ -18,7 +18,7 @@ from light.plumbing.salesforce_gateway import (
     ReconnectNeeded,
     SalesforceError,
 )
-from light.salesforce import invoicing, services
+from light.salesforce import invoicing, services, writeback
 from light.salesforce.models import SalesforceConnection, SalesforceDeal
 from light.utc import utcnow
 
@@ -70,6 +70,9 @@ def poll(connection_id: int) -> str:
             outcome = _handle(connection, opportunity)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             seen.append(opportunity.system_modstamp.replace(tzinfo=None))
+        written = writeback.write_back(connection, client)
+        if written:
+            outcomes["written back"] = written
     except ReconnectNeeded as lost:
         db.session.rollback()
         services.mark_reconnect_needed(connection_id, lost.message)

@@ -14,7 +14,7 @@ from light.invoices.models import Invoice, InvoiceEvent
 from light.salesforce import polling
 from light.salesforce.models import SalesforceConnection, SalesforceDeal
 from salesforce_sandbox import CONSUMER_KEY, CONSUMER_SECRET
-from tests.fixtures.invoices import on_the_sandbox, path_of, pay_link_in
+from tests.fixtures.invoices import checkout, on_the_sandbox, path_of, pay_link_in
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_a_deal_marked_closed_won_is_invoiced_once_and_its_pay_link_e_mailed(
     deal = sf_org.deal("Hopper: annual licence", amount="1200.50", email="grace@customer.example.com")
     assert poll(connection) == "no newly won deals"
     sf_org.win(deal)
-    assert poll(connection, run_jobs) == "1 invoiced"
+    assert poll(connection, run_jobs).startswith("1 invoiced")
     [invoice] = invoices_of(deal)
     assert (invoice.status, invoice.payment_method, invoice.total, invoice.currency) == ("issued", "stripe", 120050, "USD")
     assert invoice.customer.email == "grace@customer.example.com"
@@ -267,3 +267,45 @@ def test_members_cannot_connect_or_disconnect(client, auth, org, salesforce_sand
     assert client.post(f"/settings/integrations/salesforce/{connection.id}/disconnect",
                        data={"confirm": "disconnect"}).status_code == 403
     assert client.get(f"/settings/integrations/salesforce/{connection.id}").status_code == 200
+
+
+def test_sent_and_paid_are_written_back_to_the_fields_that_exist(
+        client, org, salesforce_sandbox, stripe_sandbox, sf_org, run_jobs):
+    sf_org.configure(write_back_fields=["Light_Payment_Status__c", "Light_Invoice_Number__c"])
+    connection = connect(client, salesforce_sandbox, sf_org)
+    assert connection.write_back_fields == ["Light_Invoice_Number__c", "Light_Payment_Status__c"]
+    deal = sf_org.deal(stage="Closed Won", email="payer@example.com")
+    poll(connection, run_jobs)
+    poll(connection, run_jobs)  # the next poll writes the status of what the first one issued
+    [invoice] = invoices_of(deal)
+    record = sf_org.opportunity_record(deal)
+    assert (record["Light_Payment_Status__c"], record["Light_Invoice_Number__c"]) == ("Sent", invoice.number)
+    before = sf_org.api_calls
+    poll(connection, run_jobs)
+    assert sf_org.api_calls - before == 1  # nothing changed: nothing written again
+    stripe_sandbox.pay_checkout(checkout(client, invoice))
+    org.relay.deliver(run_jobs)
+    poll(connection, run_jobs)
+    assert sf_org.opportunity_record(deal)["Light_Payment_Status__c"] == "Paid"
+
+
+def test_a_validation_rule_refusing_the_write_back_is_shown_and_retried_never_blocking_invoicing(
+        client, org, salesforce_sandbox, sf_org, smtp_server, run_jobs):
+    sf_org.configure(validation_rule=True)
+    connection = connect(client, salesforce_sandbox, sf_org)
+    deal = sf_org.deal(stage="Closed Won", email="locked@example.com")
+    poll(connection, run_jobs)
+    poll(connection, run_jobs)
+    assert len(invoices_of(deal)) == 1 and len(smtp_server.to("locked@example.com")) == 1
+    held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in held.write_back_error and held.write_back_attempts == 1
+    assert "Write-back refused" in client.get(f"/settings/integrations/salesforce/{connection.id}").get_data(as_text=True)
+    poll(connection, run_jobs)  # inside the backoff: not tried again
+    assert SalesforceDeal.query.filter_by(opportunity_id=deal).one().write_back_attempts == 1
+    sf_org.configure(validation_rule=False)
+    db.session.query(SalesforceDeal).filter_by(opportunity_id=deal).update({"write_back_after": None})
+    db.session.commit()
+    poll(connection, run_jobs)
+    held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
+    assert held.written_status == "Sent" and held.write_back_error is None
+    assert sf_org.opportunity_record(deal)["Light_Payment_Status__c"] == "Sent"

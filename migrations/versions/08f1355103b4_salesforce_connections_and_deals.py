@@ -1,8 +1,8 @@
 """salesforce connections and deals
 
-Revision ID: 71ec19d00581
+Revision ID: 08f1355103b4
 Revises: c02e0bef8b33
-Create Date: 2026-12-03 09:19:32.997061
+Create Date: 2026-12-03 09:26:07.932114
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '71ec19d00581'
+revision = '08f1355103b4'
 down_revision = 'c02e0bef8b33'
 branch_labels = None
 depends_on = None
@@ -62,6 +62,10 @@ def upgrade():
     sa.Column('amount', sa.BigInteger(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('won_modstamp', sa.DateTime(), nullable=True),
+    sa.Column('written_status', sa.String(length=20), nullable=True),
+    sa.Column('write_back_attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('write_back_after', sa.DateTime(), nullable=True),
+    sa.Column('write_back_error', sa.String(length=500), nullable=True),
     sa.Column('first_seen_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
