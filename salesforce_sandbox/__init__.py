@@ -8,7 +8,7 @@ yourself (tests do it in a thread). Its consumer key and secret are in state.py.
 """
 from decimal import Decimal
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from .state import CONSUMER_KEY, CONSUMER_SECRET, Store
@@ -26,8 +26,8 @@ def create_sandbox_app(store=None, *, demo=False):
     app = Flask(__name__)
     app.config["SANDBOX_STORE"] = store
 
-    from . import api, control, oauth
-    for module in (api, oauth, control):
+    from . import api, control, oauth, ui
+    for module in (api, oauth, control, ui):
         app.register_blueprint(module.bp)
 
     @app.before_request
@@ -47,11 +47,6 @@ def create_sandbox_app(store=None, *, demo=False):
         if request.path.startswith(("/services/", "/_sandbox/")):
             return json_response([{"message": error.description, "errorCode": "NOT_FOUND"}], error.code)
         return error
-
-    @app.get("/")
-    def index():
-        return jsonify({"sandbox": "salesforce", "oauth": "/services/oauth2/authorize",
-                        "api": "/services/data", "control": "/_sandbox/orgs"})
 
     return app
 

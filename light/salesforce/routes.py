@@ -29,7 +29,8 @@ def new():
     form, errors = request.form if request.method == "POST" else {"environment": "production"}, {}
     if request.method == "POST":
         try:
-            pending = services.start_connect(request.form.get("environment", ""), request.form.get("my_domain"))
+            pending = services.start_connect(request.form.get("environment", ""), request.form.get("my_domain"),
+                                             request.form.get("invoice_since"))
         except InvalidInput as invalid:
             errors = invalid.errors
         except Refused as refused:

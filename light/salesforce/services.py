@@ -4,6 +4,7 @@ Salesforce is reached only through light.plumbing.salesforce_gateway. Tokens are
 a refreshed (possibly rotated) pair is stored with a conditional UPDATE on `token_version`, so two
 workers refreshing at once keep one working pair and neither overwrites the other."""
 import logging
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -21,7 +22,6 @@ from light.plumbing.salesforce_gateway import (
     SalesforceError,
     Tokens,
     oauth,
-    parse_datetime,
 )
 from light.salesforce.models import SalesforceConnection, SalesforceDeal
 from light.urls import external_url
@@ -29,6 +29,7 @@ from light.utc import utcnow
 
 log = logging.getLogger(__name__)
 MY_DOMAIN_SUFFIXES = (".my.salesforce.com",)
+MAX_BACKFILL_DAYS = 366
 
 
 # -- what other parts ask ------------------------------------------------------------------------
@@ -105,12 +106,30 @@ def login_url_for(environment: str, my_domain: str | None) -> str:
     return f"https://{host.hostname}"
 
 
-def start_connect(environment: str, my_domain: str | None) -> dict:
+def start_connect(environment: str, my_domain: str | None, invoice_since: str | None = None) -> dict:
     """What the route keeps in the owner's session, and where to send them."""
     login_url = login_url_for(environment, my_domain)
+    since = clean_invoice_since(invoice_since)
     app = oauth_app(login_url)
     url, state, verifier = oauth.authorize_url(login_url, app.client_id, callback_url())
-    return {"url": url, "state": state, "verifier": verifier, "login_url": login_url, "environment": environment}
+    return {"url": url, "state": state, "verifier": verifier, "login_url": login_url, "environment": environment,
+            "invoice_since": since.isoformat() if since else None}
+
+
+def clean_invoice_since(raw: str | None) -> date | None:
+    """"Also invoice deals won since …": at most a year back, never in the future; blank for none."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    today = utcnow().date()
+    try:
+        since = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput({"invoice_since": "Enter a date like 2026-06-30, or leave it blank."}) from None
+    if since > today or since < today - timedelta(days=MAX_BACKFILL_DAYS):
+        raise InvalidInput({"invoice_since": f"Choose a day between {today - timedelta(days=MAX_BACKFILL_DAYS)} "
+                                             f"and today: Light goes back at most a year."})
+    return since
 
 
 def callback_url() -> str:
@@ -143,7 +162,8 @@ def finish_connect(*, organization_id: int, user_id: int, args, pending: dict | 
         _check_pairing(organization_id, tokens, is_sandbox)
         connection = _save_connection(organization_id, user_id, pending, tokens, fields, is_sandbox, currency)
         if connection.watermark is None and not connection.deals.count():
-            _record_existing(connection, client)
+            since = pending.get("invoice_since")
+            _record_existing(connection, client, fields, date.fromisoformat(since) if since else None)
     except (SalesforceError, IntegrityError):
         db.session.rollback()
         oauth.revoke(pending["login_url"], tokens.refresh_token or tokens.access_token)
@@ -190,15 +210,24 @@ def _save_connection(organization_id, user_id, pending, tokens, fields, is_sandb
     return connection
 
 
-def _record_existing(connection: SalesforceConnection, client: SalesforceClient) -> None:
-    """Deals won before Light was connected are recorded as existing: never invoiced."""
-    newest = None
-    for opportunity_id, stamp in client.won_ids():
+def _record_existing(connection: SalesforceConnection, client: SalesforceClient, fields, since: date | None) -> None:
+    """Deals won before Light was connected are recorded as existing: never invoiced. With "also
+    invoice deals won since", those closed on or after that day are left for the first poll, which
+    the watermark is set to reach."""
+    newest, oldest_to_invoice = None, None
+    for opportunity_id, stamp, close_date in client.won_ids(fields):
+        stamp = stamp.replace(tzinfo=None)
+        if since is not None and close_date is not None and close_date >= since:
+            oldest_to_invoice = min(oldest_to_invoice or stamp, stamp)
+            continue
         db.session.add(SalesforceDeal(organization_id=connection.organization_id, connection_id=connection.id,
                                       opportunity_id=opportunity_id, status="existing",
                                       reason="Won before Salesforce was connected to Light."))
-        newest = max(newest or parse_datetime(stamp), parse_datetime(stamp))
-    connection.watermark = newest.replace(tzinfo=None) if newest else utcnow()
+        newest = max(newest or stamp, stamp)
+    if oldest_to_invoice is not None:
+        connection.watermark = oldest_to_invoice - timedelta(seconds=1)
+    else:
+        connection.watermark = newest or utcnow()
 
 
 # -- disconnecting and losing access -------------------------------------------------------------

@@ -3,6 +3,7 @@ only, state + PKCE + signature), deals won before connecting never invoiced, a d
 Closed/Won invoiced once and its pay link e-mailed to a real SMTP server, "Needs attention" with
 the reason, session refresh, invalid_grant, disconnect, and another organization's 404."""
 import threading
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,9 +11,11 @@ import requests
 from sqlalchemy import text
 
 from light.extensions import db
+from light.integrations.models import Integration
 from light.invoices.models import Invoice, InvoiceEvent
 from light.salesforce import polling
 from light.salesforce.models import SalesforceConnection, SalesforceDeal
+from light.utc import utcnow
 from salesforce_sandbox import CONSUMER_KEY, CONSUMER_SECRET
 from tests.fixtures.invoices import checkout, on_the_sandbox, path_of, pay_link_in
 
@@ -26,9 +29,9 @@ def app_config(app_config, stripe_sandbox, salesforce_sandbox):
     return app_config
 
 
-def connect(client, sandbox, sf_org, environment="production"):
+def connect(client, sandbox, sf_org, environment="production", **form):
     """Add New Integration > Salesforce, Allow on the consent page, back to Light's callback."""
-    start = client.post("/settings/integrations/salesforce/new", data={"environment": environment})
+    start = client.post("/settings/integrations/salesforce/new", data={"environment": environment, **form})
     assert start.status_code == 303, start.get_data(as_text=True)[:500]
     authorize = start.headers["Location"]
     params = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
@@ -309,3 +312,61 @@ def test_a_validation_rule_refusing_the_write_back_is_shown_and_retried_never_bl
     held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
     assert held.written_status == "Sent" and held.write_back_error is None
     assert sf_org.opportunity_record(deal)["Light_Payment_Status__c"] == "Sent"
+
+
+def test_also_invoicing_deals_won_since_a_day_invoices_those_and_records_the_older_ones(
+        client, org, salesforce_sandbox, sf_org, run_jobs):
+    today = utcnow().date()
+    recent = sf_org.deal("Closed last week", stage="Closed Won", email="recent@example.com")
+    sf_org.change(recent, CloseDate=str(today - timedelta(days=7)))
+    older = sf_org.deal("Closed last year", stage="Closed Won", email="older@example.com")
+    sf_org.change(older, CloseDate=str(today - timedelta(days=200)))
+    connection = connect(client, salesforce_sandbox, sf_org, invoice_since=str(today - timedelta(days=30)))
+    assert SalesforceDeal.query.filter_by(opportunity_id=older).one().status == "existing"
+    poll(connection, run_jobs)
+    assert len(invoices_of(recent)) == 1 and invoices_of(older) == []
+
+
+@pytest.mark.parametrize("since", ["2020-01-01", "tomorrow", "2999-01-01"])
+def test_invoicing_deals_won_since_goes_back_at_most_a_year(client, org, since):
+    response = client.post("/settings/integrations/salesforce/new", data={"environment": "production",
+                                                                          "invoice_since": since})
+    assert response.status_code == 422 and 'id="e-invoice_since"' in response.get_data(as_text=True)
+
+
+def test_a_salesforce_sandbox_org_is_refused_beside_a_live_stripe_key(client, org, salesforce_sandbox, salesforce_sandbox_org):
+    db.session.query(Integration).filter_by(id=org.integration_id).update({"livemode": True})
+    db.session.commit()
+    start = client.post("/settings/integrations/salesforce/new", data={"environment": "sandbox"})
+    params = {k: v[0] for k, v in parse_qs(urlsplit(start.headers["Location"]).query).items()}
+    consent = requests.post(f"{salesforce_sandbox.url}/services/oauth2/authorize", allow_redirects=False, timeout=10,
+                            data={**params, "org": salesforce_sandbox_org.id, "decision": "accept"})
+    response = client.get(path_of(consent.headers["Location"]))
+    assert response.status_code == 400 and "Stripe test key" in response.get_data(as_text=True)
+    assert SalesforceConnection.query.count() == 0
+
+
+@pytest.fixture
+def salesforce_sandbox_org(salesforce_sandbox):
+    return salesforce_sandbox.new_org(is_sandbox=True)
+
+
+@pytest.mark.parametrize("email, name, reason", [
+    ("not-an-email", "Fine name", "can't be used"),
+    ("x@example.com", "y" * 400, "longer than")])
+def test_untrusted_salesforce_values_need_attention_never_a_broken_invoice(
+        client, org, salesforce_sandbox, sf_org, run_jobs, email, name, reason):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    deal = sf_org.deal(name, email=email, stage="Closed Won")
+    poll(connection, run_jobs)
+    held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
+    assert held.status == "needs_attention" and reason in held.reason and Invoice.query.count() == 0
+
+
+def test_an_html_name_is_shown_as_text(client, org, salesforce_sandbox, sf_org, run_jobs):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    deal = sf_org.deal("<script>alert(1)</script>", stage="Closed Won", email="html@example.com")
+    poll(connection, run_jobs)
+    [invoice] = invoices_of(deal)
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

@@ -148,3 +148,34 @@ def test_the_consent_page_redirects_with_code_and_state_or_access_denied(salesfo
     denied = requests.post(f"{salesforce_sandbox.url}/services/oauth2/authorize", data={**form, "decision": "decline"},
                            allow_redirects=False, timeout=10)
     assert "error=access_denied" in denied.headers["Location"]
+
+
+def test_the_deals_page_marks_an_opportunity_closed_won(salesforce_sandbox, sf_org):
+    deal = sf_org.deal("Page deal")
+    page = requests.get(salesforce_sandbox.url + "/", headers={"Accept": "text/html"}, timeout=10)
+    assert "Page deal" in page.text and "Mark Closed Won" in page.text
+    requests.post(f"{salesforce_sandbox.url}/ui/orgs/{sf_org.id}/opportunities/{deal}", data={"stage": "Closed Won"},
+                  timeout=10)
+    assert sf_org.opportunity_record(deal)["IsWon"] is True
+
+
+def test_python_m_salesforce_sandbox_serves_a_demo_org():
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "salesforce_sandbox", "--port", "0"], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        line = process.stdout.readline()
+        url = line.split(" on ")[1].split(" ")[0]
+        for _ in range(50):
+            try:
+                page = requests.get(url + "/", headers={"Accept": "text/html"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert "Hopper Industries: annual licence" in page.text
+    finally:
+        process.terminate()
+        process.wait(10)

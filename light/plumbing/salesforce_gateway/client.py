@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -14,7 +15,7 @@ import requests
 
 import light.plumbing.salesforce_gateway.oauth as oauth
 import light.plumbing.salesforce_gateway.soql as soql
-from light.plumbing.salesforce_gateway.records import opportunity_fields, opportunity_from
+from light.plumbing.salesforce_gateway.records import opportunity_fields, opportunity_from, parse_datetime
 from light.plumbing.salesforce_gateway.types import (
     ApiLimited,
     ApiUsage,
@@ -67,9 +68,10 @@ class SalesforceClient:
     def won_by_ids(self, fields: OpportunityFields, ids: list[str]) -> list[Opportunity]:
         return [opportunity_from(r, fields) for r in self.query(soql.won_by_ids(fields, ids))] if ids else []
 
-    def won_ids(self) -> Iterator[tuple[str, str]]:
-        for record in self.query(soql.won_ids()):
-            yield record["Id"], record["SystemModstamp"]
+    def won_ids(self, fields: OpportunityFields) -> Iterator[tuple[str, datetime, date | None]]:
+        """(Id, SystemModstamp, CloseDate) of each won opportunity."""
+        for record in self.query(soql.won_ids(fields)):
+            yield str(record["Id"]), parse_datetime(record["SystemModstamp"]), _date(record.get("CloseDate"))
 
     def organization(self) -> tuple[bool, str | None]:
         """(whether the org is a sandbox, its corporate currency)."""
@@ -128,6 +130,13 @@ class SalesforceClient:
         if response.status_code < 400:
             return response
         raise _error_of(response)
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _error_of(response: requests.Response) -> Exception:

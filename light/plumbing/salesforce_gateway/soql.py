@@ -47,6 +47,7 @@ def won_by_ids(fields: OpportunityFields, ids: list[str]) -> str:
     return f"SELECT {', '.join(select_fields(fields))} FROM Opportunity WHERE Id IN ({listed})"
 
 
-def won_ids() -> str:
+def won_ids(fields: OpportunityFields) -> str:
     """Every opportunity already won (at connect time: these are recorded, never invoiced)."""
-    return "SELECT Id, SystemModstamp FROM Opportunity WHERE IsWon = true ORDER BY SystemModstamp ASC, Id ASC"
+    close = ", CloseDate" if "CloseDate" in fields.names else ""
+    return f"SELECT Id, SystemModstamp{close} FROM Opportunity WHERE IsWon = true ORDER BY SystemModstamp ASC, Id ASC"
