@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from light.plumbing import jobs, webhooks
     from light.plumbing.jobs import routes as _jobs  # noqa: F401
     from light.plumbing.webhooks import routes as _webhooks  # noqa: F401
+    from light.salesforce import outbound_routes as _salesforce_outbound  # noqa: F401
     from light.salesforce import routes as _salesforce  # noqa: F401
     from light.settings import routes as _settings  # noqa: F401
     from light.team import routes as _team  # noqa: F401
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     for area in (home, auth, team, jobs, banking, customers, invoices, contracts, settings, integrations,
                  salesforce, workflows, webhooks, pay):
         app.register_blueprint(area.bp)
+    app.register_blueprint(salesforce.outbound_bp)
 
 
 def _init_registries(app: Flask) -> None:

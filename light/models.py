@@ -9,5 +9,5 @@ from light.invoices.models import Invoice  # noqa: F401
 from light.plumbing.jobs.models import ClockRun, Job  # noqa: F401
 from light.plumbing.mail.models import OutboxMessage  # noqa: F401
 from light.plumbing.webhooks.models import StripeEvent  # noqa: F401
-from light.salesforce.models import SalesforceConnection, SalesforceDeal  # noqa: F401
+from light.salesforce.models import SalesforceConnection, SalesforceDeal, SalesforceNotification  # noqa: F401
 from light.workflows.models import WorkflowVersion  # noqa: F401

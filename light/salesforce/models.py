@@ -90,3 +90,15 @@ class SalesforceDeal(OrganizationOwned, db.Model):
     @property
     def status_label(self) -> str:
         return DEAL_STATUSES.get(self.status, self.status)
+
+
+class SalesforceNotification(OrganizationOwned, db.Model):
+    """An Outbound Message notification already received: Salesforce delivers at least once."""
+
+    __tablename__ = "salesforce_notifications"
+    __table_args__ = (db.UniqueConstraint("connection_id", "notification_id", name="uq_salesforce_notifications_once"),)
+    id = db.Column(db.Integer, primary_key=True)
+    connection_id = db.Column(db.Integer, db.ForeignKey("salesforce_connections.id"), nullable=False, index=True)
+    notification_id = db.Column(db.String(18), nullable=False)
+    opportunity_id = db.Column(db.String(18), nullable=False)
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -34,10 +34,12 @@ def poll_all() -> str:
     return f"{len(ids)} Salesforce connections polled"
 
 
-def start_poll(connection_id: int):
+def start_poll(connection_id: int, *, coalesce: bool = False):
+    """With `coalesce` (an Outbound Message's nudge), a poll already running runs once more after."""
     connection = db.session.get(SalesforceConnection, connection_id)
     return enqueue(poll, connection_id, kind="salesforce_poll", description="Looking for deals won in Salesforce",
-                   organization_id=connection.organization_id, active_key=f"salesforce-poll:{connection_id}")
+                   organization_id=connection.organization_id, active_key=f"salesforce-poll:{connection_id}",
+                   coalesce=coalesce)
 
 
 def fields_of(connection: SalesforceConnection) -> OpportunityFields:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from light.errors import InvalidInput, Refused
 from light.salesforce import bp, polling, services
 from light.salesforce.models import ENVIRONMENTS, SalesforceConnection, SalesforceDeal
+from light.urls import external_url
 from light.web import get_scoped_or_404, owner_required, redirect_to, render
 
 PENDING_KEY = "salesforce_oauth"
@@ -69,7 +70,8 @@ def show(connection_id):
              .order_by((SalesforceDeal.status == "needs_attention").desc(), SalesforceDeal.id.desc())
              .limit(DEALS_SHOWN).all())
     existing = connection.deals.filter_by(status="existing").count()
-    return render("salesforce/show.html", connection=connection, deals=deals, existing=existing)
+    return render("salesforce/show.html", connection=connection, deals=deals, existing=existing,
+                  outbound_url=external_url("salesforce_outbound.receive", connection_id=connection.id))
 
 
 @bp.route("/<int:connection_id>/poll", methods=["POST"])

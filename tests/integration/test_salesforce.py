@@ -14,10 +14,11 @@ from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice, InvoiceEvent
 from light.salesforce import polling
-from light.salesforce.models import SalesforceConnection, SalesforceDeal
+from light.salesforce.models import SalesforceConnection, SalesforceDeal, SalesforceNotification
 from light.utc import utcnow
 from salesforce_sandbox import CONSUMER_KEY, CONSUMER_SECRET
 from tests.fixtures.invoices import checkout, on_the_sandbox, path_of, pay_link_in
+from tests.unit.test_salesforce_outbound import envelope
 
 
 @pytest.fixture
@@ -370,3 +371,25 @@ def test_an_html_name_is_shown_as_text(client, org, salesforce_sandbox, sf_org, 
     [invoice] = invoices_of(deal)
     page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_an_outbound_message_nudges_a_poll_once_and_a_foreign_one_writes_nothing(
+        client, org, salesforce_sandbox, sf_org, run_jobs):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    deal = sf_org.deal(stage="Closed Won", email="instant@example.com")
+    url = f"/webhooks/salesforce/{connection.id}/outbound"
+    anonymous = client.application.test_client()
+    foreign = anonymous.post(url, data=envelope([("04l000000000001AAA", deal)], org="00D999999999999AAA"),
+                             content_type="text/xml")
+    assert foreign.status_code == 403 and SalesforceNotification.query.count() == 0
+    bomb = anonymous.post(url, data=b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><a>&a;</a>',
+                          content_type="text/xml")
+    assert bomb.status_code == 400 and SalesforceNotification.query.count() == 0
+    for _ in range(2):  # Salesforce delivers at least once
+        answer = anonymous.post(url, data=envelope([("04l000000000001AAA", deal)], org=sf_org.id),
+                                content_type="text/xml")
+        assert answer.status_code == 200 and b"<Ack>true</Ack>" in answer.data
+    assert SalesforceNotification.query.count() == 1
+    run_jobs()
+    db.session.expire_all()
+    assert len(invoices_of(deal)) == 1

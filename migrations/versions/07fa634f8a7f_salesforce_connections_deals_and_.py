@@ -1,8 +1,8 @@
-"""salesforce connections and deals
+"""salesforce connections, deals and outbound message notifications
 
-Revision ID: 08f1355103b4
+Revision ID: 07fa634f8a7f
 Revises: c02e0bef8b33
-Create Date: 2026-12-03 09:26:07.932114
+Create Date: 2026-12-03 09:36:02.517372
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '08f1355103b4'
+revision = '07fa634f8a7f'
 down_revision = 'c02e0bef8b33'
 branch_labels = None
 depends_on = None
@@ -49,6 +49,22 @@ def upgrade():
     )
     with op.batch_alter_table('salesforce_connections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_salesforce_connections_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('salesforce_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.String(length=18), nullable=False),
+    sa.Column('opportunity_id', sa.String(length=18), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['salesforce_connections.id'], name=op.f('fk_salesforce_notifications_connection_id_salesforce_connections')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_salesforce_notifications_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_salesforce_notifications')),
+    sa.UniqueConstraint('connection_id', 'notification_id', name='uq_salesforce_notifications_once')
+    )
+    with op.batch_alter_table('salesforce_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_salesforce_notifications_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_salesforce_notifications_organization_id'), ['organization_id'], unique=False)
 
     op.create_table('salesforce_deals',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -90,6 +106,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_salesforce_deals_connection_id'))
 
     op.drop_table('salesforce_deals')
+    with op.batch_alter_table('salesforce_notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_salesforce_notifications_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_salesforce_notifications_connection_id'))
+
+    op.drop_table('salesforce_notifications')
     with op.batch_alter_table('salesforce_connections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_salesforce_connections_organization_id'))
 
