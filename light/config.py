@@ -66,6 +66,8 @@ class Config:
         # before the last change it saw (long transactions commit late).
         self.SALESFORCE_POLL_SECONDS = int(env("SALESFORCE_POLL_SECONDS", "120"))
         self.SALESFORCE_OVERLAP_SECONDS = int(env("SALESFORCE_OVERLAP_SECONDS", "300"))
+        # How often invoiced deals are checked for being reopened, changed or deleted (one call each time).
+        self.SALESFORCE_RECHECK_SECONDS = int(env("SALESFORCE_RECHECK_SECONDS", "3600"))
         self.SALESFORCE_DAYS_UNTIL_DUE = int(env("SALESFORCE_DAYS_UNTIL_DUE", "14"))
 
     def _security(self, env) -> None:

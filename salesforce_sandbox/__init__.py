@@ -48,6 +48,12 @@ def create_sandbox_app(store=None, *, demo=False):
             return json_response([{"message": error.description, "errorCode": "NOT_FOUND"}], error.code)
         return error
 
+    @app.errorhandler(Exception)
+    def crash(error):
+        app.logger.exception("sandbox error")
+        return json_response([{"message": f"Sandbox crashed: {type(error).__name__}: {error}",
+                               "errorCode": "UNKNOWN_EXCEPTION"}], 500)
+
     return app
 
 

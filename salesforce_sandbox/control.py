@@ -113,7 +113,7 @@ def add_opportunity(org_id):
 def _add_line_item(store, org, opportunity, item, position):
     quantity, price = Decimal(str(item.get("quantity", 1))), Decimal(str(item["unit_price"]))
     discount = Decimal(str(item["discount"])) if item.get("discount") is not None else None
-    total = quantity * price * (1 - (discount or 0) / 100)
+    total = quantity * price * (1 - (discount or Decimal(0)) / 100)
     fields = {"OpportunityId": opportunity["Id"], "Name": item.get("name", "Product"), "Quantity": quantity,
               "UnitPrice": price, "Discount": discount, "TotalPrice": total.quantize(Decimal("0.01")),
               "Description": item.get("description"), "ProductCode": item.get("product_code"), "SortOrder": position}

@@ -34,6 +34,8 @@ class SalesforceConnection(OrganizationOwned, db.Model):
     # The newest SystemModstamp handled; each poll asks from a few minutes before it.
     watermark = db.Column(db.DateTime)
     last_poll_at = db.Column(db.DateTime)
+    # When invoiced deals were last checked for being reopened, changed or deleted in Salesforce.
+    last_recheck_at = db.Column(db.DateTime)
     last_poll_error = db.Column(db.String(500))
     api_used = db.Column(db.Integer)
     api_limit = db.Column(db.Integer)

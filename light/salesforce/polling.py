@@ -18,7 +18,7 @@ from light.plumbing.salesforce_gateway import (
     ReconnectNeeded,
     SalesforceError,
 )
-from light.salesforce import invoicing, services, writeback
+from light.salesforce import aftercare, invoicing, services, writeback
 from light.salesforce.models import SalesforceConnection, SalesforceDeal
 from light.utc import utcnow
 
@@ -75,13 +75,17 @@ def poll(connection_id: int) -> str:
         written = writeback.write_back(connection, client)
         if written:
             outcomes["written back"] = written
+        flagged = aftercare.recheck(connection, client, fields_of(connection))
+        if flagged:
+            outcomes["flagged on their invoice"] = flagged
     except ReconnectNeeded as lost:
         db.session.rollback()
         services.mark_reconnect_needed(connection_id, lost.message)
         return "reconnect needed"
     except SalesforceError as failed:
         db.session.rollback()
-        _record(connection_id, client, watermark=None, error=failed.message)
+        _record(connection_id, client, watermark=None, error=failed.message,
+                exhausted=isinstance(failed, ApiLimited))
         return f"not polled: {failed.message}" if not isinstance(failed, ApiLimited) else "API limit reached"
     # A deal left for later keeps the watermark where it was, so the next poll sees it again.
     watermark = None if outcomes.get("left for the next poll") else watermark_after(connection.watermark, seen)
@@ -109,12 +113,15 @@ def _resting(connection: SalesforceConnection) -> bool:
     return connection.last_poll_at is not None and utcnow() - connection.last_poll_at < every
 
 
-def _record(connection_id: int, client, *, watermark, error: str | None) -> None:
+def _record(connection_id: int, client, *, watermark, error: str | None, exhausted: bool = False) -> None:
     values = {"last_poll_at": utcnow(), "last_poll_error": error[:500] if error else None}
+    if exhausted:  # REQUEST_LIMIT_EXCEEDED: rest as if every request was used (see _resting)
+        limit = (client.usage.limit if client.usage else None) or 1
+        values.update(api_used=limit, api_limit=limit)
+    elif client.usage is not None:
+        values.update(api_used=client.usage.used, api_limit=client.usage.limit)
     if watermark is not None:
         values["watermark"] = watermark
-    if client.usage is not None:
-        values.update(api_used=client.usage.used, api_limit=client.usage.limit)
     # Only forward: a poll that started earlier and finished later must not move it back.
     query = db.session.query(SalesforceConnection).filter(SalesforceConnection.id == connection_id)
     if watermark is not None:

@@ -393,3 +393,59 @@ def test_an_outbound_message_nudges_a_poll_once_and_a_foreign_one_writes_nothing
     run_jobs()
     db.session.expire_all()
     assert len(invoices_of(deal)) == 1
+
+
+def test_a_deal_reopened_changed_or_deleted_after_its_invoice_is_flagged_never_voided(
+        app, client, org, salesforce_sandbox, sf_org, run_jobs):
+    app.config["SALESFORCE_RECHECK_SECONDS"] = 0
+    connection = connect(client, salesforce_sandbox, sf_org)
+    reopened, changed, deleted, kept = (sf_org.deal(f"Deal {i}", stage="Closed Won", email=f"after{i}@example.com")
+                                        for i in range(4))
+    poll(connection, run_jobs)
+    sf_org.lose(reopened)
+    sf_org.change(changed, Amount="999.00")
+    sf_org.delete(deleted)
+    poll(connection, run_jobs)
+    poll(connection, run_jobs)  # flagged once, however often it is checked
+    events = {deal: [e.message for e in invoices_of(deal)[0].events if e.kind == "salesforce_changed"]
+              for deal in (reopened, changed, deleted, kept)}
+    assert len(events[reopened]) == 1 and "no longer Closed/Won" in events[reopened][0]
+    assert len(events[changed]) == 1 and "changed to $999.00" in events[changed][0]
+    assert len(events[deleted]) == 1 and "deleted" in events[deleted][0]
+    assert events[kept] == []
+    assert {invoices_of(d)[0].status for d in (reopened, changed, deleted)} == {"issued"}
+    page = client.get(f"/invoices/{invoices_of(reopened)[0].id}").get_data(as_text=True)
+    assert "no longer Closed/Won" in page
+
+
+def test_line_items_become_the_invoice_lines(client, org, salesforce_sandbox, sf_org, run_jobs):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    deal = sf_org.deal("With products", amount="1250.00", stage="Closed Won", email="lines@example.com",
+                       line_items=[{"name": "Seats", "quantity": 5, "unit_price": "150.00"},
+                                   {"name": "Onboarding", "quantity": 1, "unit_price": "500.00"}])
+    poll(connection, run_jobs)
+    [invoice] = invoices_of(deal)
+    assert [(line.description, line.quantity_milli, line.unit_price) for line in invoice.lines] == [
+        ("Seats", 5000, 15000), ("Onboarding", 1000, 50000)]
+    assert invoice.total == 125000
+
+
+def test_a_single_currency_org_invoices_in_its_corporate_currency(client, org, salesforce_sandbox, run_jobs):
+    single = salesforce_sandbox.new_org(multi_currency=False, currency="JPY")
+    connection = connect(client, salesforce_sandbox, single)
+    assert not connection.multi_currency and connection.default_currency == "JPY"
+    deal = single.deal(amount="30000", stage="Closed Won", email="yen@example.com")
+    poll(connection, run_jobs)
+    [invoice] = invoices_of(deal)
+    assert (invoice.total, invoice.currency) == (30000, "JPY")
+
+
+def test_request_limit_exceeded_backs_off_without_reauthenticating(client, org, salesforce_sandbox, sf_org):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    tokens = salesforce_sandbox.store.token_requests
+    sf_org.fault(status=403, code="REQUEST_LIMIT_EXCEEDED", count=1)
+    assert poll(connection) == "API limit reached"
+    before = sf_org.api_calls
+    assert poll(connection).startswith("resting")
+    assert sf_org.api_calls == before and salesforce_sandbox.store.token_requests == tokens
+    assert "daily API requests" in client.get(f"/settings/integrations/salesforce/{connection.id}").get_data(as_text=True)

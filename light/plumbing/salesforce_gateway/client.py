@@ -73,6 +73,12 @@ class SalesforceClient:
         for record in self.query(soql.won_ids(fields)):
             yield str(record["Id"]), parse_datetime(record["SystemModstamp"]), _date(record.get("CloseDate"))
 
+    def current_state(self, fields: OpportunityFields, ids: list[str]) -> dict[str, Opportunity]:
+        """The opportunities among `ids` that still exist, by id (IsWon and Amount read)."""
+        if not ids:
+            return {}
+        return {o.id: o for o in (opportunity_from(r, fields) for r in self.query(soql.current_state(fields, ids)))}
+
     def organization(self) -> tuple[bool, str | None]:
         """(whether the org is a sandbox, its corporate currency)."""
         for record in self.query("SELECT Id, IsSandbox, DefaultCurrencyIsoCode FROM Organization"):

@@ -12,6 +12,8 @@ from light.plumbing.salesforce_gateway.types import (
     RequestRefused,
 )
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def opportunity_fields(describe: dict) -> OpportunityFields:
     fields = {f.get("name"): f for f in describe.get("fields", []) if isinstance(f, dict)}
@@ -66,7 +68,8 @@ def opportunity_from(record: dict, fields: OpportunityFields) -> Opportunity:
     return Opportunity(
         id=str(record["Id"]), name=_text(record.get("Name")), amount=_decimal(record.get("Amount")),
         currency=_text(record.get("CurrencyIsoCode")) if fields.multi_currency else None,
-        is_won=record.get("IsWon") is True, system_modstamp=parse_datetime(record.get("SystemModstamp")),
+        is_won=record.get("IsWon") is True,
+        system_modstamp=parse_datetime(record["SystemModstamp"]) if record.get("SystemModstamp") else EPOCH,
         account_name=_text(_parent(record, "Account").get("Name")),
         contact_email=_text(_parent(record, "Contact").get("Email")),
         contact_name=_text(_parent(record, "Contact").get("Name")), contact_roles=roles, line_items=lines)

@@ -51,3 +51,11 @@ def won_ids(fields: OpportunityFields) -> str:
     """Every opportunity already won (at connect time: these are recorded, never invoiced)."""
     close = ", CloseDate" if "CloseDate" in fields.names else ""
     return f"SELECT Id, SystemModstamp{close} FROM Opportunity WHERE IsWon = true ORDER BY SystemModstamp ASC, Id ASC"
+
+
+def current_state(fields: OpportunityFields, ids: list[str]) -> str:
+    """Whether invoiced deals are still won, and at what Amount (a deleted one is simply absent)."""
+    amount = ", Amount" if "Amount" in fields.names else ""
+    currency = ", CurrencyIsoCode" if fields.multi_currency else ""
+    listed = ", ".join(literal(i) for i in ids)
+    return f"SELECT Id, IsWon{amount}{currency} FROM Opportunity WHERE Id IN ({listed})"

@@ -1,8 +1,8 @@
 """salesforce connections, deals and outbound message notifications
 
-Revision ID: 07fa634f8a7f
+Revision ID: 901c543c6db9
 Revises: c02e0bef8b33
-Create Date: 2026-12-03 09:36:02.517372
+Create Date: 2026-12-03 09:46:24.145309
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '07fa634f8a7f'
+revision = '901c543c6db9'
 down_revision = 'c02e0bef8b33'
 branch_labels = None
 depends_on = None
@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('default_currency', sa.String(length=3), nullable=True),
     sa.Column('watermark', sa.DateTime(), nullable=True),
     sa.Column('last_poll_at', sa.DateTime(), nullable=True),
+    sa.Column('last_recheck_at', sa.DateTime(), nullable=True),
     sa.Column('last_poll_error', sa.String(length=500), nullable=True),
     sa.Column('api_used', sa.Integer(), nullable=True),
     sa.Column('api_limit', sa.Integer(), nullable=True),
