@@ -13,7 +13,7 @@ from sqlalchemy import text
 from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice, InvoiceEvent
-from light.salesforce import polling
+from light.salesforce import polling, services
 from light.salesforce.models import SalesforceConnection, SalesforceDeal, SalesforceNotification
 from light.utc import utcnow
 from salesforce_sandbox import CONSUMER_KEY, CONSUMER_SECRET
@@ -449,3 +449,16 @@ def test_request_limit_exceeded_backs_off_without_reauthenticating(client, org, 
     assert poll(connection).startswith("resting")
     assert sf_org.api_calls == before and salesforce_sandbox.store.token_requests == tokens
     assert "daily API requests" in client.get(f"/settings/integrations/salesforce/{connection.id}").get_data(as_text=True)
+
+
+def test_two_workers_refreshing_with_rotation_keep_one_working_pair(client, org, salesforce_sandbox, sf_org):
+    salesforce_sandbox.settings(rotation=True)
+    connection = connect(client, salesforce_sandbox, sf_org)
+    first, second = services.client_for(connection), services.client_for(connection)  # same stored tokens
+    sf_org.expire_sessions()
+    first.describe_opportunity()  # refreshes: a new pair, the old refresh token now invalid
+    second.describe_opportunity()  # its refresh is refused, but the stored pair is newer: it uses that
+    db.session.expire_all()
+    stored = db.session.get(SalesforceConnection, connection.id)
+    assert stored.status == "active" and stored.refresh_token == first.tokens.refresh_token
+    assert second.tokens.access_token == first.tokens.access_token
