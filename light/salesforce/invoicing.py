@@ -16,6 +16,7 @@ from light.customers import services as customers
 from light.customers.models import Customer
 from light.errors import InvalidInput, Refused
 from light.extensions import db
+from light.integrations.services import active_stripe_integration
 from light.invoices import charging
 from light.invoices import services as invoices
 from light.invoices.models import Invoice, InvoiceLine
@@ -35,6 +36,7 @@ def handle_won(connection: SalesforceConnection, opportunity: Opportunity, deal:
     if deal is not None and (deal.status in SETTLED or deal.invoice_id is not None):
         return "seen"  # won -> lost -> won, or Light's own write-back: never a second invoice
     try:
+        _check_pairing(connection)
         planned = plan(opportunity, connection.default_currency)
         customer = _customer_for(connection.organization_id, planned)
     except NeedsAttention as held:
@@ -46,6 +48,14 @@ def handle_won(connection: SalesforceConnection, opportunity: Opportunity, deal:
         return "taken"
     finish(invoice.id)
     return "invoiced"
+
+
+def _check_pairing(connection: SalesforceConnection) -> None:
+    """Checked at connect time, and again here: the Stripe key may have been replaced since."""
+    stripe = active_stripe_integration(connection.organization_id)
+    if connection.is_sandbox and stripe is not None and stripe.livemode:
+        raise NeedsAttention("A deal from a Salesforce sandbox org is never charged with a live Stripe key: "
+                             "use a Stripe test key, or connect your production org.")
 
 
 def _customer_for(organization_id: int, planned: Plan) -> Customer:

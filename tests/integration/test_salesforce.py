@@ -462,3 +462,15 @@ def test_two_workers_refreshing_with_rotation_keep_one_working_pair(client, org,
     stored = db.session.get(SalesforceConnection, connection.id)
     assert stored.status == "active" and stored.refresh_token == first.tokens.refresh_token
     assert second.tokens.access_token == first.tokens.access_token
+
+
+def test_a_sandbox_org_deal_is_held_if_the_stripe_key_became_live(client, org, salesforce_sandbox, run_jobs):
+    sandbox_org = salesforce_sandbox.new_org(is_sandbox=True)
+    connection = connect(client, salesforce_sandbox, sandbox_org, environment="sandbox")
+    assert connection.is_sandbox
+    db.session.query(Integration).filter_by(id=org.integration_id).update({"livemode": True})
+    db.session.commit()
+    deal = sandbox_org.deal(stage="Closed Won", email="test-only@example.com")
+    poll(connection, run_jobs)
+    held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
+    assert held.status == "needs_attention" and "live Stripe key" in held.reason and Invoice.query.count() == 0
