@@ -56,6 +56,10 @@ class SalesforceConnection(OrganizationOwned, db.Model):
     def is_current(self) -> bool:
         return self.status in ("active", "reconnect_needed")
 
+    @property
+    def attention_count(self) -> int:
+        return self.deals.filter_by(status="needs_attention").count()
+
     def opportunity_url(self, opportunity_id: str) -> str:
         return f"{self.instance_url}/lightning/r/Opportunity/{opportunity_id}/view"
 

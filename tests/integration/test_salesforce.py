@@ -175,6 +175,7 @@ def test_no_email_or_a_currency_mismatch_needs_attention_and_sends_nothing(
     assert Invoice.query.count() == 0 and smtp_server.messages == []
     page = client.get(f"/settings/integrations/salesforce/{connection.id}").get_data(as_text=True)
     assert "Needs attention" in page and "No contact with an e-mail" in page
+    assert "2 deals need attention" in client.get("/settings/integrations/").get_data(as_text=True)
     # Fixed in Salesforce (the change bumps SystemModstamp): the next poll invoices it.
     contact = sf_org.contact(email="found@example.com")
     sf_org.change(nobody, ContactId=contact)
