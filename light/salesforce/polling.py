@@ -131,3 +131,27 @@ def _record(connection_id: int, client, *, watermark, error: str | None, exhaust
         db.session.query(SalesforceConnection).filter(SalesforceConnection.id == connection_id).update(
             values, synchronize_session=False)
     db.session.commit()
+
+
+def retry_deal(connection_id: int, deal_id: int) -> str:
+    """An owner's "Try again" on a deal that needs attention (say after fixing the customer in Light):
+    the opportunity is read afresh from Salesforce and handled like a newly won one."""
+    connection = db.session.get(SalesforceConnection, connection_id)
+    deal = db.session.get(SalesforceDeal, deal_id)
+    if connection is None or connection.status != "active" or deal is None or deal.connection_id != connection_id:
+        return "not connected"
+    if deal.status != "needs_attention":
+        return "nothing to retry"
+    if deal.invoice_id is not None:
+        invoicing.resume_unfinished(connection_id)
+        return "retried"
+    try:
+        found = services.client_for(connection).won_by_ids(fields_of(connection), [deal.opportunity_id])
+    except ReconnectNeeded as lost:
+        services.mark_reconnect_needed(connection_id, lost.message)
+        return "reconnect needed"
+    if not found:
+        deal.reason = "The opportunity is no longer Closed/Won (or was deleted) in Salesforce."
+        db.session.commit()
+        return "no longer won"
+    return invoicing.handle_won(connection, found[0], deal)

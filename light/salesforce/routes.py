@@ -1,9 +1,10 @@
 """Settings > Integrations > Salesforce. Everyone in the organization may look; only owners
 connect, reconnect, poll and disconnect."""
-from flask import flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from light.errors import InvalidInput, Refused
+from light.plumbing.salesforce_gateway import SalesforceError
 from light.salesforce import bp, polling, services
 from light.salesforce.models import ENVIRONMENTS, SalesforceConnection, SalesforceDeal
 from light.urls import external_url
@@ -100,3 +101,25 @@ def disconnect(connection_id):
     else:
         flash("Salesforce is disconnected: Light's access was revoked. Its deals stay listed here.", "success")
     return redirect_to(url_for("salesforce.show", connection_id=connection.id))
+
+
+@bp.route("/<int:connection_id>/deals/<int:deal_id>/retry", methods=["POST"])
+@owner_required
+def retry(connection_id, deal_id):
+    connection = get_scoped_or_404(SalesforceConnection, connection_id)
+    deal = get_scoped_or_404(SalesforceDeal, deal_id)
+    if deal.connection_id != connection.id:
+        abort(404)
+    try:
+        outcome = polling.retry_deal(connection.id, deal.id)
+    except SalesforceError as failed:
+        flash(f"Salesforce could not be asked: {failed.message}", "error")
+    else:
+        flash(RETRIED.get(outcome, "Tried again."), "success" if outcome == "invoiced" else "warning")
+    return redirect_to(url_for("salesforce.show", connection_id=connection.id) + "#salesforce-deals")
+
+
+RETRIED = {"invoiced": "The deal was invoiced.", "needs attention": "The deal still needs attention: see why.",
+           "no longer won": "The opportunity is no longer Closed/Won in Salesforce.",
+           "nothing to retry": "This deal doesn't need attention any more.",
+           "reconnect needed": "Salesforce needs reconnecting first.", "not connected": "Salesforce isn't connected."}

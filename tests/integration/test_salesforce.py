@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from light.customers.models import Customer
 from light.extensions import db
 from light.integrations.models import Integration
 from light.invoices.models import Invoice, InvoiceEvent
@@ -475,3 +476,23 @@ def test_a_sandbox_org_deal_is_held_if_the_stripe_key_became_live(client, org, s
     poll(connection, run_jobs)
     held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
     assert held.status == "needs_attention" and "live Stripe key" in held.reason and Invoice.query.count() == 0
+
+
+def test_try_again_invoices_a_deal_once_the_problem_is_fixed_in_light(client, org, salesforce_sandbox, sf_org,
+                                                                       smtp_server, run_jobs):
+    connection = connect(client, salesforce_sandbox, sf_org)
+    assert client.post("/customers/new", data={"name": "Euro Buyer", "email": "euro@example.com", "currency": "EUR",
+                                               "address": ""}).status_code == 303
+    deal = sf_org.deal("Dollar deal", email="euro@example.com", stage="Closed Won")
+    poll(connection, run_jobs)
+    held = SalesforceDeal.query.filter_by(opportunity_id=deal).one()
+    assert held.status == "needs_attention"
+    Customer.query.filter_by(email="euro@example.com").update({"currency": "USD"})
+    db.session.commit()
+    response = client.post(f"/settings/integrations/salesforce/{connection.id}/deals/{held.id}/retry")
+    assert response.status_code == 303
+    run_jobs()
+    db.session.expire_all()
+    assert len(invoices_of(deal)) == 1 and len(smtp_server.to("euro@example.com")) == 1
+    again = client.post(f"/settings/integrations/salesforce/{connection.id}/deals/{held.id}/retry")
+    assert again.status_code == 303 and len(invoices_of(deal)) == 1
