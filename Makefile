@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 SANDBOX_PORT ?= 12111
+SALESFORCE_SANDBOX_PORT ?= 12112
 export FLASK_APP := app
 
 .PHONY: run test unit lint sandbox lock venv dev-venv bench clean
@@ -24,13 +25,19 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 venv: $(VENV)/.runtime
 dev-venv: $(VENV)/.dev
 
-# Without real Stripe keys, Light runs against its local Stripe sandbox (no real money).
+# Without real Stripe keys, Light runs against its local Stripe sandbox (no real money), and
+# against the local Salesforce (its deals page: http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT)/).
 run: venv
 	$(BIN)/flask db upgrade
 	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
 	  echo "No STRIPE_SECRET_KEY: starting the Stripe sandbox on http://127.0.0.1:$(SANDBOX_PORT)"; \
 	  $(BIN)/python -m stripe_sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
-	  trap "kill $$SANDBOX 2>/dev/null" EXIT INT TERM; \
+	  echo "Starting the Salesforce sandbox on http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT)"; \
+	  $(BIN)/python -m salesforce_sandbox --port $(SALESFORCE_SANDBOX_PORT) & SF_SANDBOX=$$!; \
+	  trap "kill $$SANDBOX $$SF_SANDBOX 2>/dev/null" EXIT INT TERM; \
+	  SALESFORCE_CLIENT_ID=light-sandbox-consumer-key SALESFORCE_CLIENT_SECRET=light-sandbox-consumer-secret \
+	  SALESFORCE_PRODUCTION_LOGIN_URL=http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT) \
+	  SALESFORCE_SANDBOX_LOGIN_URL=http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT) \
 	  STRIPE_SANDBOX=1 STRIPE_API_BASE=http://127.0.0.1:$(SANDBOX_PORT) STRIPE_CONNECT_BASE=http://127.0.0.1:$(SANDBOX_PORT) \
 	  STRIPE_SECRET_KEY=sk_test_lightsandboxplatform STRIPE_CLIENT_ID=ca_lightsandboxclient \
 	  LIGHT_PUBLIC_URL=$${LIGHT_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \

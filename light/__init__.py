@@ -69,7 +69,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from light import auth, banking, contracts, customers, home, integrations, invoices, pay, settings, team, workflows
+    from light import (
+        auth,
+        banking,
+        contracts,
+        customers,
+        home,
+        integrations,
+        invoices,
+        pay,
+        salesforce,
+        settings,
+        team,
+        workflows,
+    )
     from light.auth import routes as _auth  # noqa: F401 - each area's routes attach to its bp
     from light.banking import key_routes as _banking_keys  # noqa: F401
     from light.banking import match_routes as _banking_matches  # noqa: F401
@@ -83,15 +96,18 @@ def _register_blueprints(app: Flask) -> None:
     from light.plumbing import jobs, webhooks
     from light.plumbing.jobs import routes as _jobs  # noqa: F401
     from light.plumbing.webhooks import routes as _webhooks  # noqa: F401
+    from light.salesforce import outbound_routes as _salesforce_outbound  # noqa: F401
+    from light.salesforce import routes as _salesforce  # noqa: F401
     from light.settings import routes as _settings  # noqa: F401
     from light.statements import routes as _statements
     from light.team import routes as _team  # noqa: F401
     from light.workflows import routes as _workflows  # noqa: F401
 
     for area in (home, auth, team, jobs, banking, customers, invoices, contracts, settings, integrations,
-                 workflows, webhooks, pay):
+                 salesforce, workflows, webhooks, pay):
         app.register_blueprint(area.bp)
     app.register_blueprint(_statements.bp)  # Bank Reconciliation > Import statement
+    app.register_blueprint(salesforce.outbound_bp)
 
 
 def _init_registries(app: Flask) -> None:

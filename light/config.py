@@ -42,6 +42,7 @@ class Config:
         self.CONTRACT_BILLING_INTERVAL_MINUTES = int(env("CONTRACT_BILLING_INTERVAL_MINUTES", "60"))
         self.INVOICE_REMINDER_INTERVAL_MINUTES = int(env("INVOICE_REMINDER_INTERVAL_MINUTES", "60"))
         self._stripe(env)
+        self._salesforce(env)
         self._security(env)
 
     def _stripe(self, env) -> None:
@@ -53,6 +54,21 @@ class Config:
         self.STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
         self.STRIPE_SANDBOX = _flag("STRIPE_SANDBOX")
         self.STRIPE_MAX_ATTEMPTS = int(env("STRIPE_MAX_ATTEMPTS", "5"))
+
+    def _salesforce(self, env) -> None:
+        """Salesforce: an External Client App's consumer key and secret; the login hosts reach real
+        Salesforce or Light's local one (python -m salesforce_sandbox)."""
+        self.SALESFORCE_CLIENT_ID = env("SALESFORCE_CLIENT_ID")
+        self.SALESFORCE_CLIENT_SECRET = env("SALESFORCE_CLIENT_SECRET")
+        self.SALESFORCE_PRODUCTION_LOGIN_URL = env("SALESFORCE_PRODUCTION_LOGIN_URL", "https://login.salesforce.com")
+        self.SALESFORCE_SANDBOX_LOGIN_URL = env("SALESFORCE_SANDBOX_LOGIN_URL", "https://test.salesforce.com")
+        # How often each connected org is asked for newly won deals, and how far each poll looks back
+        # before the last change it saw (long transactions commit late).
+        self.SALESFORCE_POLL_SECONDS = int(env("SALESFORCE_POLL_SECONDS", "120"))
+        self.SALESFORCE_OVERLAP_SECONDS = int(env("SALESFORCE_OVERLAP_SECONDS", "300"))
+        # How often invoiced deals are checked for being reopened, changed or deleted (one call each time).
+        self.SALESFORCE_RECHECK_SECONDS = int(env("SALESFORCE_RECHECK_SECONDS", "3600"))
+        self.SALESFORCE_DAYS_UNTIL_DUE = int(env("SALESFORCE_DAYS_UNTIL_DUE", "14"))
 
     def _security(self, env) -> None:
         """Cookies, request limits and the log-in throttle."""

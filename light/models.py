@@ -11,5 +11,6 @@ from light.plumbing.jobs.models import ClockRun, Job  # noqa: F401
 from light.plumbing.mail.models import OutboxMessage  # noqa: F401
 from light.plumbing.webhooks.models import StripeEvent  # noqa: F401
 from light.reconciliation.models import LineDecision, ReconciliationLink, ReconciliationLogEntry  # noqa: F401
+from light.salesforce.models import SalesforceConnection, SalesforceDeal, SalesforceNotification  # noqa: F401
 from light.statements import models as _statements  # noqa: F401 - statement accounts, lines, deposits
 from light.workflows.models import WorkflowVersion  # noqa: F401

@@ -15,6 +15,8 @@ pytest_plugins = ["tests.fixtures.web", "tests.fixtures.mailbox", "tests.fixture
                   "tests.fixtures.shared_app"]
 if os.path.exists(os.path.join(os.path.dirname(__file__), "fixtures", "stripe_sandbox.py")):
     pytest_plugins.append("tests.fixtures.stripe_sandbox")
+if os.path.exists(os.path.join(os.path.dirname(__file__), "fixtures", "salesforce_sandbox.py")):
+    pytest_plugins.append("tests.fixtures.salesforce_sandbox")
 
 
 def _database_url(tmp_path_factory) -> str:

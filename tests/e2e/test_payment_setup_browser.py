@@ -29,7 +29,7 @@ def test_an_owner_adds_stripe_and_publishes_invoice_to_cash(live_server, page, s
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
-    expect(page.locator("#integration-salesforce")).to_contain_text("Coming soon")
+    expect(page.locator("#integration-salesforce")).to_contain_text("Not connected")
     page.get_by_role("button", name="Add New Integration").click()  # links styled as buttons
     page.get_by_role("button", name="Stripe", exact=True).click()
 

@@ -16,7 +16,7 @@ from tests.fixtures.shared_app import SharedApp, database_state
 
 # Endpoints anyone may reach: the customer's pay page, webhooks, sign-up and log-in.
 PUBLIC_PREFIXES = ("static", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password", "auth.reset_password", "team.accept", "home.healthz",
-                   "home.index", "webhooks.", "pay.", "banking.oauth_callback")
+                   "home.index", "webhooks.", "pay.", "banking.oauth_callback", "salesforce_outbound.")
 
 
 @pytest.fixture(scope="module")

@@ -279,13 +279,12 @@ def test_stripe_gateway_for_uses_the_active_key_or_says_stripe_is_missing(client
     assert gateway.account().id == services.active_stripe_integration(owner.organization_id).account_id
 
 
-def test_the_list_shows_stripe_and_salesforce_coming_soon(client, owner):
+def test_the_list_shows_stripe_and_salesforce_not_connected(client, owner):
     page = client.get("/settings/integrations/").get_data(as_text=True)
     assert "Add New Integration" in page and "Not connected" in page
     new = client.get("/settings/integrations/new").get_data(as_text=True)
     assert f'href="{NEW}"' in new
-    assert "Salesforce" in new and "Coming soon" in new
-    assert not re.search(r"<a [^>]*>\s*Salesforce", new + page)
+    assert 'href="/settings/integrations/salesforce/new"' in new and "Coming soon" not in new + page
 
 
 def test_a_member_sees_the_pages_but_cannot_change_anything(client, auth, sandbox_key):

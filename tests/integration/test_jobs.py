@@ -118,7 +118,7 @@ def test_the_clock_enqueues_a_periodic_task_once_per_interval(app):
 def test_the_app_schedule_lists_the_areas_periodic_work(app):
     assert [(p.name, p.interval_config) for p in app.extensions["light_schedule"]] == [
         ("bank_feed_sync", "SYNC_INTERVAL_MINUTES"), ("contract_billing", "CONTRACT_BILLING_INTERVAL_MINUTES"),
-        ("invoice_reminders", "INVOICE_REMINDER_INTERVAL_MINUTES")]
+        ("invoice_reminders", "INVOICE_REMINDER_INTERVAL_MINUTES"), ("salesforce_poll", "SALESFORCE_POLL_SECONDS")]
 
 
 def test_a_task_is_named_by_its_import_path_and_must_be_importable():

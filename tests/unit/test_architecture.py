@@ -176,3 +176,12 @@ def test_no_route_of_the_production_app_reaches_the_sandbox_control_api():
         view = app.view_functions[rule.endpoint]
         assert not view.__module__.startswith("stripe_sandbox"), f"{rule} is served by {view.__module__}"
         assert not rule.rule.startswith(("/_sandbox", "/v1/", "/oauth/")), f"{rule} looks like the sandbox's"
+
+
+def test_only_the_gateways_talk_http_to_other_systems():
+    """Salesforce is reached only through light/plumbing/salesforce_gateway, as Stripe through its own."""
+    importers = sorted(name for name, path in _modules().items()
+                       if {m.split(".")[0] for m in _all_imports(name, path)} & {"requests", "authlib"})
+    assert all(name.startswith(("light.plumbing.stripe_gateway", "light.plumbing.salesforce_gateway"))
+               for name in importers), importers
+    assert "light.plumbing.salesforce_gateway.client" in importers

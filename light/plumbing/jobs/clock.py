@@ -31,9 +31,10 @@ class Periodic:
     task: Callable[[], str]
     interval_config: str
     description: str
+    in_seconds: bool = False  # the config key counts seconds, not minutes (e.g. SALESFORCE_POLL_SECONDS)
 
 
-def is_due(last_run: datetime | None, now: datetime, minutes: int) -> bool:
+def is_due(last_run: datetime | None, now: datetime, minutes: float) -> bool:
     return last_run is None or now - last_run >= timedelta(minutes=minutes)
 
 
@@ -44,7 +45,7 @@ def tick(now: datetime | None = None, schedule: Sequence[Periodic] | None = None
     lease.recover(now)
     started = []
     for item in current_app.extensions["light_schedule"] if schedule is None else schedule:
-        minutes = int(current_app.config.get(item.interval_config, 15))
+        minutes = float(current_app.config.get(item.interval_config, 15)) / (60 if item.in_seconds else 1)
         run = db.session.get(ClockRun, item.name)
         if not is_due(run.last_run_at if run else None, now, minutes):
             continue
