@@ -36,9 +36,10 @@ def test_htmx_requests_carry_the_token_in_a_header(client, auth):
     assert with_header.status_code == 200
 
 
-# The only routes a browser session can't post to, because Stripe (not a person) posts there and
-# signs each body instead: light/plumbing/webhooks/routes.py verifies the signature before writing anything.
-EXEMPT = {"webhooks.stripe_connect", "webhooks.stripe_integration"}
+# The only routes a browser session can't post to, because a system (not a person) posts there:
+# Stripe signs each body (light/plumbing/webhooks/routes.py verifies it before writing anything), and
+# Salesforce's Outbound Messages carry the connected org's id, checked before anything is written.
+EXEMPT = {"webhooks.stripe_connect", "webhooks.stripe_integration", "salesforce_outbound.receive"}
 
 
 def _state_changing_rules():
@@ -65,8 +66,10 @@ def test_every_state_changing_route_needs_the_csrf_token(client, endpoint, url, 
         assert response.status_code == 400 and "form has expired" in response.get_data(as_text=True), endpoint
 
 
-def test_only_the_stripe_webhooks_are_exempt_from_csrf():
+def test_only_the_webhooks_are_exempt_from_csrf():
     from light.extensions import csrf
 
-    assert csrf._exempt_views == {"light.plumbing.webhooks.routes.stripe_connect", "light.plumbing.webhooks.routes.stripe_integration"}
+    assert csrf._exempt_views == {"light.plumbing.webhooks.routes.stripe_connect",
+                                  "light.plumbing.webhooks.routes.stripe_integration",
+                                  "light.salesforce.outbound_routes.receive"}
     assert not csrf._exempt_blueprints
