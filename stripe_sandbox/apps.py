@@ -30,7 +30,7 @@ ACCESS_TOKEN_LIFETIME = 3600  # "Access tokens expire in 1 hour"
 REFRESH_TOKEN_LIFETIME = 365 * 86400  # "refresh tokens expire after 1 year", counted from each roll
 # What an app asks for when nobody registered it: what Light's bank feed reads.
 DEFAULT_PERMISSIONS = ("balance_read", "balance_transaction_source_read", "payout_read", "charge_read",
-                       "event_read")
+                       "refund_read", "dispute_read", "event_read")
 RESOURCE_OF = {name: resource for resource, name in PERMISSION_NAMES.items()}
 
 
