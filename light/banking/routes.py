@@ -69,11 +69,10 @@ def oauth_callback():
         return _connect_page(problem, 200 if problem == connect.DECLINED else 400)
     if saved.get("way") == "stripe_app":
         try:
-            token = app_oauth.exchange_code(current_app.config, request.args["code"])
+            connection = stripe_app.connect_with_code(current_user.organization_id, request.args["code"])
         except GatewayError as exc:
             return _connect_page(f"Stripe did not finish installing Light's app: {exc.message} Start again "
                                  "from Connect Bank.", 400)
-        connection = stripe_app.store_connection(current_user.organization_id, token)
     else:
         try:
             token = connect.exchange_code(current_app.config, request.args["code"], _redirect_uri())

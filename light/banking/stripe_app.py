@@ -37,6 +37,12 @@ def expiry(token: AppToken):
     return utcnow() + timedelta(seconds=token.expires_in if token.expires_in is not None else ASSUMED_LIFETIME)
 
 
+def connect_with_code(organization_id: int, code: str) -> StripeConnection:
+    """The install's code, exchanged for the connection's first tokens. Raises GatewayError
+    (nothing saved) when Stripe refuses it or can't be reached."""
+    return store_connection(organization_id, app_oauth.exchange_code(current_app.config, code))
+
+
 def store_connection(organization_id: int, token: AppToken) -> StripeConnection:
     """Save (or renew, on reconnect) the connection; its history is kept across reconnects."""
     connection = StripeConnection.query.filter_by(organization_id=organization_id,

@@ -213,3 +213,21 @@ def test_disconnect_forgets_the_tokens_and_says_to_uninstall_the_app_in_stripe(c
     assert "app in your Stripe Dashboard (Settings &gt; Installed apps)" in response.get_data(as_text=True)
     db.session.refresh(connection)
     assert connection.status == "disconnected" and connection.access_token is None
+
+
+def test_a_code_stripe_refuses_is_shown_and_writes_nothing(client, auth, stripe_sandbox):
+    auth.login()
+    callback = install_app(client, stripe_sandbox)
+    stripe_sandbox.control("POST", "clock/advance", seconds=301)  # codes last five minutes
+    response = client.get(callback)
+    assert response.status_code == 400
+    assert "Stripe did not finish installing Light" in response.get_data(as_text=True)
+    assert StripeConnection.query.count() == 0
+
+
+def test_a_replayed_callback_is_refused_without_connecting_twice(client, auth, stripe_sandbox):
+    auth.login()
+    callback = install_app(client, stripe_sandbox)
+    assert client.get(callback).status_code == 303
+    assert client.get(callback).status_code == 400
+    assert StripeConnection.query.count() == 1
