@@ -14,7 +14,7 @@ from light.banking import stripe_app
 from light.banking.models import BankTransaction, StripeConnection, SyncRun
 from light.banking.sync import sync_connection
 from light.extensions import db
-from light.plumbing.stripe_gateway import ReconnectNeeded, app_oauth
+from light.plumbing.stripe_gateway import AuthenticationFailed, ReconnectNeeded, StripeGateway, app_oauth
 from light.utc import utcnow
 from stripe_sandbox.events import sign
 from tests.fixtures.owned.banking import (
@@ -231,3 +231,17 @@ def test_a_replayed_callback_is_refused_without_connecting_twice(client, auth, s
     assert client.get(callback).status_code == 303
     assert client.get(callback).status_code == 400
     assert StripeConnection.query.count() == 1
+
+
+def test_the_gateway_renews_an_expiring_key_once_per_call_and_no_more(connection, stripe_sandbox):
+    stripe_sandbox.control("POST", "clock/advance", seconds=3601)  # this token and any issued before: expired
+    asked = []
+
+    def renew(stale):
+        asked.append(stale)
+        return stale  # still the expired one: Stripe answers 401 again
+
+    gateway = StripeGateway(connection.access_token, api_base=stripe_sandbox.url, on_expired=renew)
+    with pytest.raises(AuthenticationFailed):
+        gateway.balance()
+    assert asked == [connection.access_token]
