@@ -12,6 +12,11 @@ then finds the new access token and uses it.
 Crash window: Stripe rotated the token but the commit did not happen (the process died between
 the two). The stored refresh token is then spent, the next refresh answers `invalid_grant`, and the
 connection shows "Reconnect needed". Stripe offers no grace period to close that window.
+
+On SQLite (development), the lock is the database's one write lock: a refresh asked for while the
+caller's own session holds uncommitted writes (a 401 in the middle of a payout's pages, an hour into
+a sync) waits for it, times out, and that sync fails; the next one refreshes first. PostgreSQL locks
+only the connection's row, which a sync never holds while it calls Stripe.
 """
 import logging
 from datetime import timedelta
