@@ -50,6 +50,10 @@ class Config:
         self.STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
         self.STRIPE_CONNECT_BASE = env("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
         self.STRIPE_CLIENT_ID = env("STRIPE_CLIENT_ID")
+        # Connect Bank > Stripe Account through Light's Stripe App (README "Running against real
+        # Stripe"): its OAuth install link, and its client id when the link doesn't carry one.
+        self.STRIPE_APP_INSTALL_URL = env("STRIPE_APP_INSTALL_URL") or None
+        self.STRIPE_APP_CLIENT_ID = env("STRIPE_APP_CLIENT_ID") or None
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
         self.STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
         self.STRIPE_SANDBOX = _flag("STRIPE_SANDBOX")

@@ -33,8 +33,9 @@ def create_sandbox_app(store=None, *, state_file=None, deliver_webhooks=True):
     app = Flask(__name__)
     app.config["SANDBOX_STORE"] = store
 
-    from . import api, bank_debit, checkout, collect, control, oauth  # noqa: F401  (collect, bank_debit add routes)
+    from . import api, apps, bank_debit, checkout, collect, control, oauth  # noqa: F401  (collect, bank_debit add routes)
     app.register_blueprint(api.bp)
+    app.register_blueprint(apps.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(control.bp)

@@ -54,7 +54,8 @@ def authenticate(secret):
     key = store().keys.get(secret)
     if key is None:
         key = store().key_for(secret)
-    if key.revoked:
+    if key.revoked or (key.expires_at is not None and store().now() >= key.expires_at):
+        # A Stripe App's access token an hour old gets this too (the words quoted in PostHog#57689).
         raise StripeError(401, f"Expired API Key provided: {mask_key(secret)}", code="api_key_expired")
     return key
 

@@ -37,7 +37,8 @@ def emit(store, account, type, obj, *, platforms=None):
     if has_request_context():
         event["request"] = {"id": getattr(g, "request_id", None),
                             "idempotency_key": getattr(g, "idempotency_key", None)}
-    notified = set(account.platforms) | set(platforms or ())
+    # Connect platforms and the owners of Stripe Apps installed on the account hear its events.
+    notified = set(account.platforms) | {o for o in account.app_installs.values() if o} | set(platforms or ())
     if notified:
         event["account"] = account.id
     account["events"].add(event, store.next_seq())

@@ -131,10 +131,14 @@ class ApiKey:
         # Or, as Stripe has it, only what it was granted: {resource: "read" | "write"}.
         self.grants = None
         self.revoked = False
+        self.app = None  # a Stripe App's access token: the app's client id (apps.py)
+        self.expires_at = None  # unix time it stops working (a Stripe App's access token), or None
 
     def __setstate__(self, state):
         state.setdefault("read_only", set())  # state files from before read/write permissions
         state.setdefault("grants", None)
+        state.setdefault("app", None)
+        state.setdefault("expires_at", None)
         self.__dict__.update(state)
 
 
@@ -155,6 +159,7 @@ class Account:
         self.settlement_currencies = {default_currency}
         self.platform = platform
         self.platforms = set()  # platforms this (connected) account is authorized for
+        self.app_installs = {}  # Stripe Apps installed on it: client id -> the app owner's account id
         self.collections = {kind: Collection() for kind in self.KINDS}
         self.balance = {}  # currency -> {"available": int, "pending": int}
         self.pending_heap = []  # (available_on, seq, txn id) not yet available
@@ -164,6 +169,7 @@ class Account:
 
     def __setstate__(self, state):
         state.setdefault("settlement_currencies", {state.get("default_currency", "usd")})
+        state.setdefault("app_installs", {})
         self.__dict__.update(state)
 
     def __getitem__(self, kind):
@@ -193,6 +199,11 @@ class Store:
             self.codes = {}  # ac_ -> {"account", "scope", "created", "used", "livemode"}
             self.refresh_tokens = {}  # rt_ -> {"account", "platform", "scope", "livemode"}
             self.client_ids = {}  # platform account id -> its Connect application's ca_
+            # Stripe Apps (apps.py): manifests by client id, install codes, rotating refresh tokens.
+            self.apps = {}
+            self.app_codes = {}
+            self.app_refresh_tokens = {}
+            self.app_settings = {"access_token_lifetime": 3600, "expires_in": False}
             self.global_ids = {}  # checkout session id -> account id (hosted pages have no key)
             self.faults = []
             self.delivery = {"duplicate": False, "out_of_order": False}
@@ -210,6 +221,9 @@ class Store:
     def __setstate__(self, state):
         state.setdefault("client_ids", {})  # state files from before client ids were bound
         state.setdefault("journal", None)
+        for name in ("apps", "app_codes", "app_refresh_tokens"):  # state files from before Stripe Apps
+            state.setdefault(name, {})
+        state.setdefault("app_settings", {"access_token_lifetime": 3600, "expires_in": False})
         self.__dict__.update(state)
         self.lock = threading.RLock()
         self.dispatcher = None

@@ -5,13 +5,17 @@ from light.extensions import db
 from light.plumbing.crypto import EncryptedText
 from light.utc import utcnow
 
-CONNECTION_STATUSES = ("active", "revoked", "disconnected")
+CONNECTION_STATUSES = ("active", "revoked", "disconnected", "reconnect_needed")
+STATUS_LABELS = {"active": "Active", "revoked": "Revoked", "disconnected": "Disconnected",
+                 "reconnect_needed": "Reconnect needed"}
 
 
 class StripeConnection(OrganizationOwned, db.Model):
     """One Stripe Account feeding Bank Reconciliation: through Connect OAuth (`method`
-    "connect": the platform's key acting on it, or its access token) or through a key the owner
-    pasted ("restricted_key": `access_token` holds that key, encrypted)."""
+    "connect": the platform's key acting on it, or its access token), through a key the owner
+    pasted ("restricted_key": `access_token` holds that key, encrypted), or through Light's Stripe
+    App ("stripe_app": an access token that expires at `access_token_expires_at` and a refresh
+    token that rotates, both encrypted; light/banking/stripe_app.py)."""
 
     __tablename__ = "stripe_connections"
     __table_args__ = (db.UniqueConstraint("organization_id", "stripe_user_id",
@@ -24,6 +28,7 @@ class StripeConnection(OrganizationOwned, db.Model):
     scope = db.Column(db.String(40))
     access_token = db.Column(EncryptedText)
     refresh_token = db.Column(EncryptedText)
+    access_token_expires_at = db.Column(db.DateTime)
     status = db.Column(db.String(16), nullable=False, default="active")
     connected_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     ended_at = db.Column(db.DateTime)
@@ -44,6 +49,14 @@ class StripeConnection(OrganizationOwned, db.Model):
     @property
     def uses_own_key(self) -> bool:
         return self.method == "restricted_key"
+
+    @property
+    def uses_stripe_app(self) -> bool:
+        return self.method == "stripe_app"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.capitalize())
 
     @property
     def name(self) -> str:

@@ -2,9 +2,10 @@
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
-from light.banking import bp, payouts, queries, services
+from light.banking import bp, payouts, queries, services, stripe_app
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
+from light.plumbing.stripe_gateway import GatewayError, app_oauth
 from light.plumbing.stripe_gateway import oauth as connect
 from light.reconciliation import matching
 from light.reconciliation.models import STATE_LABELS
@@ -30,20 +31,31 @@ def index():
                   accounts=services.bank_accounts(current_user.organization_id), connections=connections, syncs=syncs)
 
 
+def _connect_page(message=None, status=200):
+    return render("banking/connect.html", message=message, status=status,
+                  stripe_app=app_oauth.configured(current_app.config))
+
+
 @bp.route("/connect")
 @login_required
 def connect_bank():
-    return render("banking/connect.html", message=None)
+    return _connect_page()
 
 
 @bp.route("/connect/stripe")
 @owner_required
 def connect_stripe():
+    """Log in with Stripe: through Light's Stripe App when STRIPE_APP_INSTALL_URL is set, else
+    through Connect OAuth (read_write). Either way the callback checks the state kept here."""
+    way = "stripe_app" if app_oauth.configured(current_app.config) else "connect"
     try:
-        url, state = connect.authorize_url(current_app.config, _redirect_uri())
+        if way == "stripe_app":
+            url, state = app_oauth.install_url(current_app.config, _redirect_uri())
+        else:
+            url, state = connect.authorize_url(current_app.config, _redirect_uri())
     except connect.ConnectError as exc:
-        return render("banking/connect.html", message=exc.message, status=400)
-    session[STATE_KEY] = {"state": state, "user": current_user.id}
+        return _connect_page(exc.message, 400)
+    session[STATE_KEY] = {"state": state, "user": current_user.id, "way": way}
     return redirect(url, code=303)
 
 
@@ -54,12 +66,19 @@ def oauth_callback():
     expected = saved.get("state") if saved.get("user") == current_user.id else None
     problem = connect.callback_problem(request.args, expected)
     if problem:
-        return render("banking/connect.html", message=problem, status=200 if problem == connect.DECLINED else 400)
-    try:
-        token = connect.exchange_code(current_app.config, request.args["code"], _redirect_uri())
-    except connect.ConnectError as exc:
-        return render("banking/connect.html", message=exc.message, status=400)
-    connection = services.store_connection(current_user.organization_id, token)
+        return _connect_page(problem, 200 if problem == connect.DECLINED else 400)
+    if saved.get("way") == "stripe_app":
+        try:
+            connection = stripe_app.connect_with_code(current_user.organization_id, request.args["code"])
+        except GatewayError as exc:
+            return _connect_page(f"Stripe did not finish installing Light's app: {exc.message} Start again "
+                                 "from Connect Bank.", 400)
+    else:
+        try:
+            token = connect.exchange_code(current_app.config, request.args["code"], _redirect_uri())
+        except connect.ConnectError as exc:
+            return _connect_page(exc.message, 400)
+        connection = services.store_connection(current_user.organization_id, token)
     services.ensure_connect_webhook()
     services.start_sync(connection, "connect")
     flash(f"Connected {connection.name}. Light is importing its history; you can leave this page.", "success")
@@ -123,5 +142,7 @@ def disconnect(connection_id):
     except services.DisconnectError as exc:
         flash(exc.message, "error")
         return redirect_to(url_for("banking.index"))
-    flash(f"Disconnected {connection.name}. Its history stays here, read-only.", "success")
+    uninstall = (" To end Light's access at Stripe too, uninstall Light's app in your Stripe Dashboard "
+                 "(Settings > Installed apps).") if connection.uses_stripe_app else ""
+    flash(f"Disconnected {connection.name}. Its history stays here, read-only.{uninstall}", "success")
     return redirect_to(url_for("banking.index"))

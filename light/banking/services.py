@@ -71,7 +71,9 @@ def disconnect(connection: StripeConnection) -> None:
 
     Light's access to a Stripe Account is one grant however many organizations connected it, so
     Stripe is only told once the last of them lets go."""
-    if connection.status == "active" and not connection.uses_own_key \
+    # A Stripe App has no call that uninstalls it: the owner removes it in the Stripe Dashboard
+    # (the page says so), and Light forgets its tokens here.
+    if connection.status == "active" and not connection.uses_own_key and not connection.uses_stripe_app \
             and not _shared_with_another_organization(connection):
         gateway = StripeGateway.from_config(current_app.config)
         try:

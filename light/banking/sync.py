@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from light.banking import payouts
+from light.banking import payouts, stripe_app
 from light.banking.categories import category_for
 from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankPayout, BankTransaction, StripeConnection, SyncRun
@@ -26,7 +26,7 @@ from light.errors import Refused
 from light.extensions import db
 from light.notifications import events as notifications
 from light.plumbing.jobs.runner import report_progress
-from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, StripeGateway
+from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, ReconnectNeeded, StripeGateway
 from light.reconciliation import matching
 from light.reconciliation.models import ReconciliationLink
 from light.utc import from_unix as when
@@ -46,7 +46,13 @@ class SyncFailed(Refused):
 
 
 def gateway_for(connection: StripeConnection, **options) -> StripeGateway:
-    """The connection's own key, or the platform's acting on the connected account (Stripe-Account)."""
+    """The connection's own key, the Stripe App's access token (renewed before it expires, and once
+    more if Stripe answers 401 to it), or the platform's acting on the connected account (Stripe-Account)."""
+    if connection.uses_stripe_app:
+        connection_id = connection.id
+        return StripeGateway.from_config(current_app.config, api_key=stripe_app.access_token(connection),
+                                         on_expired=lambda stale: stripe_app.refresh(connection_id, stale),
+                                         **options)
     if connection.uses_own_key:
         return StripeGateway.from_config(current_app.config, api_key=connection.access_token, **options)
     return StripeGateway.from_config(current_app.config, stripe_account=connection.stripe_user_id, **options)
@@ -124,7 +130,10 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
     connection = db.session.get(StripeConnection, connection_id)
     if connection is None or not connection.is_active:
         return None
-    gateway = gateway or gateway_for(connection)
+    try:
+        gateway = gateway or gateway_for(connection)
+    except ReconnectNeeded:
+        return None  # the Stripe App's grant is gone; the connection now says "Reconnect needed"
     run = _start_run(connection, trigger)
     feed = Feed(connection, gateway, run)
     try:
@@ -137,9 +146,7 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
             _match_reconciled_payouts(feed)
     except AuthenticationFailed as exc:
         db.session.rollback()
-        # A pasted key that stops working was revoked; through Connect, it may be Light's own key.
-        if connection.uses_own_key or _platform_key_works():
-            end_connection(connection, "revoked")
+        _access_lost(connection)
         _finish(run, exc.message)
         return run
     except GatewayError as exc:
@@ -154,6 +161,16 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
     connection.last_synced_at = utcnow()
     _finish(run, None)
     return run
+
+
+def _access_lost(connection: StripeConnection) -> None:
+    """Stripe refused the connection's key. A pasted key that stops working was revoked; through
+    Connect, it may be Light's own key; a Stripe App's token refused even once renewed (or not
+    renewable) needs the app installed again."""
+    if connection.uses_stripe_app:
+        stripe_app.mark_reconnect_needed(connection.id)
+    elif connection.uses_own_key or _platform_key_works():
+        end_connection(connection, "revoked")
 
 
 def _start_run(connection: StripeConnection, trigger: str) -> SyncRun:

@@ -1,7 +1,6 @@
 """Where the sandbox knowingly answers otherwise than Stripe: each difference pinned, so that
 closing one shows up here (flip the test), and none grows unnoticed."""
 import pytest
-import requests
 import stripe
 
 from tests.fixtures.stripe_sandbox import new_key
@@ -44,11 +43,3 @@ def test_a_fresh_restricted_key_may_do_everything_until_restricted(stripe_sandbo
     key = new_key("rk_test_")
     client = stripe.StripeClient(key, base_addresses={"api": stripe_sandbox.url}, max_network_retries=0)
     client.v1.customers.create(params={"name": "Ada"})
-
-
-def test_there_is_no_stripe_app_oauth(stripe_sandbox, sandbox_key):
-    """Stripe Apps' OAuth (install links, token at api.stripe.com/v1/oauth/token, expiring access
-    tokens, rotating refresh tokens) is not imitated: only Connect OAuth at /oauth/*."""
-    response = requests.post(f"{stripe_sandbox.url}/v1/oauth/token", auth=(sandbox_key, ""),
-                             data={"grant_type": "authorization_code", "code": "ac_x"}, timeout=10)
-    assert response.status_code == 404

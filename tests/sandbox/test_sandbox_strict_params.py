@@ -125,7 +125,8 @@ def test_probing_write_permission_with_an_unknown_parameter_creates_nothing(stri
 def test_every_v1_route_has_a_parameter_list_and_every_list_a_route():
     app = create_sandbox_app(deliver_webhooks=False)
     routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/v1/")
+              # /v1/oauth/token (a Stripe App's) speaks OAuth's form, not an API resource's params
+              if rule.rule.startswith("/v1/") and rule.rule != "/v1/oauth/token"
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == set(schema.ENDPOINTS)
     for (method, _), (typed_dict, _, _) in schema.ENDPOINTS.items():

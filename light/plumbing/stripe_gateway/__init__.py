@@ -3,6 +3,7 @@ the dataclasses and errors it returns and raises (`types`)."""
 from light.plumbing.stripe_gateway.client import BACKOFF_BASE, BACKOFF_CAP, StripeGateway  # noqa: F401
 from light.plumbing.stripe_gateway.types import (  # noqa: F401
     Account,
+    AppToken,
     AuthenticationFailed,
     AuthenticationRequired,
     BalanceAmount,
@@ -22,6 +23,7 @@ from light.plumbing.stripe_gateway.types import (  # noqa: F401
     Payout,
     PermissionDenied,
     RateLimited,
+    ReconnectNeeded,
     Refund,
     SignatureInvalid,
     Unreachable,

@@ -71,17 +71,24 @@ def _plain(obj) -> dict:
 class StripeGateway:
     def __init__(self, api_key, *, api_base="https://api.stripe.com",
                  connect_base="https://connect.stripe.com", stripe_account=None, max_attempts=5,
-                 sleep=time.sleep):
+                 sleep=time.sleep, on_expired=None):
+        """`on_expired(key)`, for a key that expires (a Stripe App's access token): called once
+        when Stripe answers 401 to `key`; returns the key to retry with (or raises)."""
         if not api_key:
             raise AuthenticationFailed("No Stripe secret key is configured.")
         self.stripe_account = stripe_account
         self.max_attempts = max(1, int(max_attempts))
         self.sleep = sleep
+        self.on_expired = on_expired
         self._random = random.Random()
+        self._bases = {"api": api_base.rstrip("/"), "connect": connect_base.rstrip("/")}
+        self._use_key(api_key)
+
+    def _use_key(self, api_key):
+        self._api_key = api_key
         self._client = stripe.StripeClient(
-            api_key, stripe_account=stripe_account, stripe_version=STRIPE_API_VERSION,
-            base_addresses={"api": api_base.rstrip("/"), "connect": connect_base.rstrip("/")},
-            max_network_retries=0)
+            api_key, stripe_account=self.stripe_account, stripe_version=STRIPE_API_VERSION,
+            base_addresses=dict(self._bases), max_network_retries=0)
 
     def __repr__(self):  # never show the key
         return f"<StripeGateway account={self.stripe_account or 'platform'}>"
@@ -96,11 +103,18 @@ class StripeGateway:
 
     # -- the retry loop and error translation ----------------------------------------------------
     def _call(self, operation: str, fn, *, resource: str | None = None):
-        attempt = 0
+        attempt, renewed = 0, False
         while True:
             attempt += 1
             try:
                 return fn()
+            except stripe.AuthenticationError as exc:
+                # An access token that expired (or was revoked) gets one new one, then the same call.
+                if self.on_expired is None or renewed:
+                    raise self._translate(exc, resource) from exc
+                log.info("stripe %s: 401 to an expiring key; renewing it once", operation)
+                self._use_key(self.on_expired(self._api_key))
+                renewed = True
             except stripe.RateLimitError as exc:
                 if attempt >= self.max_attempts:
                     raise RateLimited("Stripe is receiving too many requests; try again in a "

@@ -18,6 +18,11 @@ class AuthenticationFailed(GatewayError):
     """401: the key is wrong or revoked (or the connected account's access was revoked)."""
 
 
+class ReconnectNeeded(AuthenticationFailed):
+    """A Stripe App's grant is gone (`invalid_grant` on refresh: uninstalled, a refresh token used
+    twice, or a year unused): only the user installing the app again brings the connection back."""
+
+
 class PermissionDenied(GatewayError):
     """403: a restricted key lacks the permission for `resource`."""
 
@@ -145,6 +150,19 @@ class ConnectToken:
     refresh_token: str | None
     scope: str | None
     livemode: bool
+
+
+@dataclass(frozen=True)
+class AppToken:
+    """What a Stripe App's token endpoint grants: an access token for one Stripe Account (used as
+    its API key, and expiring), and the refresh token that replaces it (rotated on every use)."""
+
+    stripe_user_id: str
+    access_token: str
+    refresh_token: str
+    livemode: bool
+    scope: str | None
+    expires_in: int | None  # seconds; Stripe's documented answer has none (its tokens last an hour)
 
 
 @dataclass(frozen=True)
