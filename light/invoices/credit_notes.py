@@ -12,7 +12,7 @@ from light.errors import InvalidInput
 from light.extensions import db
 from light.invoices import credit_rules
 from light.invoices.models import CreditNote, Invoice
-from light.invoices.services import _next_number, add_event
+from light.invoices.services import add_event, next_number
 from light.money import MoneyError, format_amount, parse_amount
 from light.utc import utcnow
 
@@ -93,7 +93,7 @@ def _issue(invoice_id: int, *, amount: int, reason: str, stripe_refund_id: str |
     if not amount:
         return None
     prefix = db.session.query(Organization.credit_note_prefix).filter_by(id=invoice.organization_id).scalar()
-    number = credit_rules.number(prefix, _next_number(invoice.organization_id, "last_credit_note_number"))
+    number = credit_rules.number(prefix, next_number(invoice.organization_id, "last_credit_note_number"))
     note = CreditNote(organization_id=invoice.organization_id, invoice_id=invoice.id, number=number,
                       currency=invoice.currency, amount=amount, reason=reason, stripe_refund_id=stripe_refund_id,
                       issued_by=issued_by, issue_date=utcnow().date())

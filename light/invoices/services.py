@@ -138,7 +138,7 @@ def issue(invoice_id: int, organization_id: int) -> bool:
     if not claimed:
         db.session.rollback()
         return False
-    number = _next_number(organization_id)
+    number = next_number(organization_id)
     prefix = db.session.query(Organization.invoice_prefix).filter_by(id=organization_id).scalar() or "INV-"
     db.session.query(Invoice).filter(Invoice.id == invoice_id).update(
         {"number": f"{prefix}{number:04d}"}, synchronize_session=False)
@@ -149,7 +149,7 @@ def issue(invoice_id: int, organization_id: int) -> bool:
     return True
 
 
-def _next_number(organization_id: int, series: str = "last_number") -> int:
+def next_number(organization_id: int, series: str = "last_number") -> int:
     """Increment the organization's counter (`series`: invoices' or credit notes') inside the
     caller's transaction (the UPDATE takes the row lock on PostgreSQL and the write lock on SQLite
     until commit)."""
