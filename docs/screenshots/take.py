@@ -7,7 +7,8 @@ the same environment `make run` gives them, and Playwright on Debian's Chromium.
 What a new owner does on day one, through the pages where a person would: sign up, add Stripe,
 publish Invoice-to-Cash, issue an invoice, the customer pays it on the sandbox's Checkout page,
 a second invoice is charged to the saved card by itself, part of the first is refunded in Stripe
-(a credit note appears) and one is issued by hand. Invoices are typed in with Light's own service
+(a credit note appears) and one is issued by hand, and Connect Bank brings in a sandbox Stripe
+Account with its demo history. Invoices are typed in with Light's own service
 (the form is covered by the browser tests), against the same database and sandbox."""
 import argparse
 import os
@@ -168,6 +169,17 @@ def pay_on_checkout(page, base, token) -> None:
     page.wait_for_url(re.compile(r"/pay/"))
 
 
+def connect_bank(page, base) -> None:
+    """Connect Bank > Stripe Account, a new sandbox account with its demo history, synced."""
+    page.goto(base + "/bank-reconciliation/connect")
+    page.get_by_role("button", name="Stripe Account").click()
+    page.get_by_label("Create a new sandbox account").check()
+    page.get_by_label("Business name").fill("Acme Ltd")
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("link", name="Stripe (USD)")).to_be_visible(timeout=120000)
+    expect(page.locator("#bank-accounts progress")).to_have_count(0, timeout=120000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -223,9 +235,17 @@ def main() -> None:
                 page.goto(base + "/invoices/")
                 shoot(page, out, "21-sales-invoices")
 
+                connect_bank(page, base)
+                page.goto(base + "/bank-reconciliation/")
+                shoot(page, out, "05-bank-accounts")
+                page.goto(base + page.get_by_role("link", name="Stripe (USD)").first.get_attribute("href"))
+                expect(page.locator("tr.bank-transaction").first).to_be_visible(timeout=60000)
+                shoot(page, out, "06-reconciliation")
+
                 page.set_viewport_size(PHONE)
                 for path, name in (("/", "30-phone-dashboard"), ("/invoices/", "31-phone-sales-invoices"),
-                                   (f"/invoices/{first}", "32-phone-invoice")):
+                                   (f"/invoices/{first}", "32-phone-invoice"),
+                                   ("/bank-reconciliation/", "34-phone-bank-reconciliation")):
                     page.goto(base + path)
                     shoot(page, out, name)
                 page.goto(base + "/invoices/")
