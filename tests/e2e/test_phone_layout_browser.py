@@ -119,7 +119,9 @@ def test_invoice_line_inputs_are_wide_enough_to_type_in(live_server, world, page
         assert box["width"] >= 80, (name, box["width"])
 
 
-FOLDED_FORM_MAX = 190  # px: the search box, one "Filters and sort" row and Search; unfolded it took ~5 rows
+# px: the search box, one "Filters and sort" row and Search (188 measured). Unfolded, the invoices' form is
+# 524 px on a phone (five rows of filters), the contracts' 440.
+FOLDED_FORM_MAX = 200
 
 
 @pytest.mark.parametrize(("path", "prefix", "inside"), [
