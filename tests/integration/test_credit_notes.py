@@ -148,3 +148,39 @@ def test_another_organizations_credit_note_is_not_found(client, auth, org, strip
     assert client.post(f"/invoices/{invoice.id}/credit-notes",
                        data={"credit_amount": "5.00", "credit_reason": "Mine"}).status_code == 404
     assert len(notes_of(invoice)) == 1
+
+
+def test_the_same_refund_credited_by_two_workers_at_once_is_one_credit_note(app, client, org, stripe_sandbox,
+                                                                           run_jobs):
+    """Two deliveries of one charge.refunded handled at the same moment, each in its own session."""
+    import threading
+
+    from light.invoices import credit_notes
+    from light.invoices.models import Invoice
+    from light.plumbing.stripe_gateway import Refund
+
+    invoice = paid(client, org, stripe_sandbox, run_jobs)
+    remote = refund(stripe_sandbox, org, invoice, 5000, "together")
+    refunds = [Refund(id=remote["id"], amount=5000, currency="usd", charge_id=remote["charge"],
+                      payment_intent_id=invoice.stripe_payment_intent_id, status="succeeded")]
+    barrier, made, failures = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                barrier.wait()
+                made.extend(note.number for note in credit_notes.for_stripe_refunds(
+                    db.session.get(Invoice, invoice.id), refunds))
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == [] and made == ["CN-0001"]
+    invoice = reload(invoice)
+    assert [(n.number, n.amount) for n in notes_of(invoice)] == [("CN-0001", 5000)]
+    assert (invoice.amount_credited, invoice.status) == (5000, "partially_refunded")
