@@ -94,3 +94,18 @@ document.addEventListener("htmx:afterSwap", function (event) {
     if (fresh) { fresh.focus(); }
   }
 });
+// A list's filters on a phone: folded behind "Filters and sort" when the page arrives, unless one
+// of them is in use or wrong (data-keep-open); a wide screen always shows them. Without
+// JavaScript they stay open. Each fold is folded once, so a list swapped in keeps it as it is.
+var NARROW = window.matchMedia("(max-width: 720px)");
+function foldFilters() {
+  document.querySelectorAll("details.filters-fold").forEach(function (fold) {
+    if (!NARROW.matches) { fold.open = true; return; }
+    if (fold.dataset.folded) { return; }
+    fold.dataset.folded = "1";
+    if (!fold.hasAttribute("data-keep-open")) { fold.open = false; }
+  });
+}
+document.addEventListener("DOMContentLoaded", foldFilters);
+document.addEventListener("htmx:afterSettle", foldFilters);
+NARROW.addEventListener("change", foldFilters);

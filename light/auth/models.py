@@ -26,6 +26,7 @@ class Organization(db.Model):
     tax_id = db.Column(db.String(60), nullable=False, default="", server_default="")
     bank_details = db.Column(db.Text, nullable=False, default="", server_default="")
     invoice_prefix = db.Column(db.String(10), nullable=False, default="INV-", server_default="INV-")
+    credit_note_prefix = db.Column(db.String(10), nullable=False, default="CN-", server_default="CN-")
     time_zone = db.Column(db.String(60), nullable=False, default="UTC", server_default="UTC")
     date_format = db.Column(db.String(10), nullable=False, default="d_mon_y", server_default="d_mon_y")
     logo = db.deferred(db.Column(db.LargeBinary))  # PNG or JPEG, small; loaded only when served

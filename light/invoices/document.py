@@ -1,4 +1,5 @@
-"""The invoice as a document: a PDF built from the same facts the invoice page shows (fpdf2).
+"""The invoice and its credit notes as documents: PDFs built from the same facts the pages show
+(fpdf2).
 
 The fonts are DejaVu Sans, shipped beside this module (light/invoices/fonts, Bitstream Vera
 licence), because the PDF's built-in fonts know only Latin-1: a customer called Zoë Ωmega or
@@ -26,10 +27,9 @@ class Biller:
     logo: bytes | None = None
 
 
-def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_url: str | None = None) -> bytes:
-    """The issued invoice as PDF bytes. `pay_url` is printed on a Stripe invoice that is still open."""
+def _document(title: str, biller: Biller) -> FPDF:
     pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title(f"Invoice {invoice.number}")
+    pdf.set_title(title)
     pdf.set_author(biller.name)
     pdf.set_creator("Light")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -37,9 +37,22 @@ def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_u
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
-    when = (lambda day: day.strftime(date_format)) if date_format else (lambda day: day.isoformat())
+    return pdf
+
+
+def _dates(date_format: str):
+    return (lambda day: day.strftime(date_format)) if date_format else (lambda day: day.isoformat())
+
+
+def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_url: str | None = None) -> bytes:
+    """The issued invoice as PDF bytes. `pay_url` is printed on a Stripe invoice that is still open."""
+    pdf = _document(f"Invoice {invoice.number}", biller)
+    when = _dates(date_format)
     money = lambda minor: format_amount(minor, invoice.currency)  # noqa: E731
-    _head(pdf, invoice, biller, when)
+    facts = [("Issue date", when(invoice.issue_date)), ("Due date", when(invoice.due_date))]
+    if invoice.po_number:
+        facts.append(("PO number", invoice.po_number))
+    _head(pdf, f"Invoice {invoice.number}", facts, invoice.customer, biller)
     _lines(pdf, invoice, money)
     _totals(pdf, invoice, money)
 
@@ -50,7 +63,7 @@ def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_u
         _heading(pdf, "How to pay")
         _text(pdf, f"By bank transfer, quoting {invoice.number} as the reference."
                    + (f"\n{biller.bank_details}" if biller.bank_details else ""))
-    elif pay_url and invoice.amount_due > 0 and invoice.status not in ("paid", "void"):
+    elif pay_url and invoice.amount_due > 0 and not invoice.is_settled and invoice.status != "void":
         _heading(pdf, "How to pay")
         _text(pdf, f"Pay securely with Stripe: {pay_url}")
     if invoice.notes:
@@ -59,16 +72,45 @@ def invoice_pdf(invoice, biller: Biller, *, date_format: str = "%d %b %Y", pay_u
     return bytes(pdf.output())
 
 
-def _head(pdf: FPDF, invoice, biller: Biller, when) -> None:
-    """Who bills (left), the invoice's number and dates (right), then whom it bills."""
+def credit_note_pdf(note, biller: Biller, *, date_format: str = "%d %b %Y") -> bytes:
+    """A credit note as PDF bytes: who credits whom, how much, against which invoice and why."""
+    invoice = note.invoice
+    pdf = _document(f"Credit note {note.number}", biller)
+    when = _dates(date_format)
+    money = lambda minor: format_amount(minor, note.currency)  # noqa: E731
+    facts = [("Date", when(note.issue_date)), ("Invoice", invoice.number or ""),
+             ("Invoice date", when(invoice.issue_date))]
+    if invoice.po_number:
+        facts.append(("PO number", invoice.po_number))
+    _head(pdf, f"Credit note {note.number}", facts, invoice.customer, biller, party="Credit to")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.set_draw_color(*RULE)
+    with pdf.table(col_widths=(80, 20), text_align=("LEFT", "RIGHT"), borders_layout="HORIZONTAL_LINES",
+                   line_height=6, first_row_as_headings=True) as table:
+        table.row(("Description", "Amount"))
+        table.row((f"Credit against invoice {invoice.number}: {note.reason}", money(note.amount)))
+    pdf.ln(3)
+    label_x = pdf.l_margin + pdf.epw * 0.55
+    for label, value, bold in (("Invoice total", money(invoice.total), False),
+                               ("Credited", money(-note.amount), True)):
+        pdf.set_font("DejaVu", "B" if bold else "", 10 if bold else 9)
+        pdf.set_x(label_x)
+        pdf.cell(pdf.epw * 0.25, 6, label)
+        pdf.cell(pdf.epw * 0.20, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    _heading(pdf, "How it is given back")
+    _text(pdf, "Refunded to the card or account that paid, through Stripe." if note.stripe_refund_id
+          else "Given back outside Stripe, as agreed with you.")
+    return bytes(pdf.output())
+
+
+def _head(pdf: FPDF, title: str, facts, customer, biller: Biller, *, party: str = "Bill to") -> None:
+    """Who bills (left), the document's title and dates (right), then whom it concerns."""
     width = pdf.epw
     _biller(pdf, biller)
     pdf.set_xy(pdf.l_margin + width / 2, 18)
     pdf.set_font("DejaVu", "B", 18)
-    pdf.cell(width / 2, 9, f"Invoice {invoice.number}", align="R", new_x="LMARGIN", new_y="NEXT")
-    facts = [("Issue date", when(invoice.issue_date)), ("Due date", when(invoice.due_date))]
-    if invoice.po_number:
-        facts.append(("PO number", invoice.po_number))
+    pdf.cell(width / 2, 9, title, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
     for label, value in facts:
         pdf.set_x(pdf.l_margin + width / 2)
@@ -78,8 +120,7 @@ def _head(pdf: FPDF, invoice, biller: Biller, when) -> None:
         pdf.cell(width / 4, 5, value, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), 52))
 
-    _heading(pdf, "Bill to")
-    customer = invoice.customer
+    _heading(pdf, party)
     pdf.set_font("DejaVu", "B", 10)
     pdf.multi_cell(width, 5, customer.name, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
@@ -140,9 +181,9 @@ def _totals(pdf: FPDF, invoice, money) -> None:
     rows = [("Subtotal", money(invoice.subtotal)), ("Tax", money(invoice.tax_total)), ("Total", money(invoice.total))]
     if invoice.amount_paid:
         rows.append(("Paid", money(invoice.amount_paid)))
-    if invoice.amount_refunded:
-        rows.append(("Refunded", money(-invoice.amount_refunded)))
-    if invoice.status not in ("paid", "void"):
+    if invoice.amount_returned:
+        rows.append(("Refunded", money(-invoice.amount_returned)))
+    if not invoice.is_settled and invoice.status != "void":
         rows.append(("Amount due", money(invoice.amount_due)))
     label_x = pdf.l_margin + pdf.epw * 0.55
     for label, value in rows:
@@ -151,13 +192,13 @@ def _totals(pdf: FPDF, invoice, money) -> None:
         pdf.set_x(label_x)
         pdf.cell(pdf.epw * 0.25, 6, label)
         pdf.cell(pdf.epw * 0.20, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
-    if invoice.status == "paid":
+    if invoice.is_settled:
         pdf.set_x(label_x)
         pdf.set_font("DejaVu", "B", 10)
-        pdf.cell(pdf.epw * 0.45, 7, "PAID", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(pdf.epw * 0.45, 7, invoice.status_label.upper(), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
 
-def file_name(invoice) -> str:
-    """`INV-0042.pdf`; a prefix may hold "/", which a file name can't."""
-    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in (invoice.number or "draft")) + ".pdf"
+def file_name(document) -> str:
+    """`INV-0042.pdf`, `CN-0001.pdf`; a prefix may hold "/", which a file name can't."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in (document.number or "draft")) + ".pdf"

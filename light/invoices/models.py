@@ -5,10 +5,12 @@ from light.utc import utcnow
 STATUS_LABELS = {
     "draft": "Draft", "issued": "Issued", "paid": "Paid", "partially_paid": "Partially paid",
     "overdue": "Overdue", "action_required": "Action required", "payment_failed": "Payment failed",
-    "void": "Void",
+    "partially_refunded": "Partly refunded", "refunded": "Refunded", "void": "Void",
 }
 # Issued and not yet settled: the customer still owes the money.
 OPEN_STATUSES = ("issued", "partially_paid", "overdue", "action_required", "payment_failed")
+# Paid in full, whether or not money went back since (credit notes).
+SETTLED_STATUSES = ("paid", "partially_refunded", "refunded")
 PAYMENT_METHODS = {"stripe": "Stripe", "bank_transfer": "Bank transfer"}
 
 
@@ -19,6 +21,8 @@ class InvoiceCounter(db.Model):
     __tablename__ = "invoice_counters"
     organization_id = db.Column(db.Integer, db.ForeignKey("organizations.id"), primary_key=True)
     last_number = db.Column(db.Integer, nullable=False, default=0)
+    # Credit notes have their own series (CN-0001…), counted the same way.
+    last_credit_note_number = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
 
 class Invoice(OrganizationOwned, db.Model):
@@ -54,7 +58,9 @@ class Invoice(OrganizationOwned, db.Model):
     tax_total = db.Column(db.BigInteger, nullable=False, default=0)
     total = db.Column(db.BigInteger, nullable=False, default=0)
     amount_paid = db.Column(db.BigInteger, nullable=False, default=0)
-    amount_refunded = db.Column(db.BigInteger, nullable=False, default=0)
+    amount_refunded = db.Column(db.BigInteger, nullable=False, default=0)  # Stripe's figure for the charge
+    # What the invoice's credit notes gave back (Stripe refunds and money returned outside Stripe).
+    amount_credited = db.Column(db.BigInteger, nullable=False, default=0, server_default="0")
     pay_token = db.Column(db.String(64), nullable=False, unique=True)
     stripe_payment_intent_id = db.Column(db.String(255), index=True)
     # How many Checkout Sessions / off-session charges were started: each gets its own
@@ -88,8 +94,18 @@ class Invoice(OrganizationOwned, db.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_settled(self) -> bool:
+        return self.status in SETTLED_STATUSES
+
+    @property
     def display_number(self) -> str:
         return self.number or "Draft"
+
+    @property
+    def amount_returned(self) -> int:
+        """Given back to the customer: the credit notes, or Stripe's figure for a refund made
+        before Light issued credit notes."""
+        return max(self.amount_refunded, self.amount_credited)
 
 
 class InvoiceLine(db.Model):
@@ -124,3 +140,25 @@ class InvoiceEvent(OrganizationOwned, db.Model):
     ref = db.Column(db.String(255))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     invoice = db.relationship(Invoice, back_populates="events")
+
+
+class CreditNote(OrganizationOwned, db.Model):
+    """Money given back against an invoice's payment, as a document of its own (light/invoices/
+    credit_notes.py). A Stripe refund makes exactly one: its id is unique within the organization."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        db.UniqueConstraint("organization_id", "number", name="uq_credit_notes_organization_number"),
+        db.UniqueConstraint("organization_id", "stripe_refund_id", name="uq_credit_notes_stripe_refund"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"), nullable=False, index=True)
+    number = db.Column(db.String(24), nullable=False)
+    currency = db.Column(db.String(3), nullable=False)
+    amount = db.Column(db.BigInteger, nullable=False)  # minor units, positive
+    reason = db.Column(db.String(300), nullable=False, default="", server_default="")
+    stripe_refund_id = db.Column(db.String(255))  # None for a credit note issued by hand
+    issued_by = db.Column(db.String(120))  # who typed it in; None when a Stripe refund made it
+    issue_date = db.Column(db.Date, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    invoice = db.relationship(Invoice, backref=db.backref("credit_notes", order_by="CreditNote.id"))

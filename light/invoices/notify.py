@@ -15,21 +15,37 @@ def pay_url(invoice: Invoice) -> str:
     return external_url("pay.show", token=invoice.pay_token)
 
 
-def invoice_document(invoice: Invoice) -> bytes:
-    """The invoice's PDF, with the biller from Settings > Organization and its date format."""
-    organization = _organization(invoice)
+def _biller(organization: Organization) -> tuple[document.Biller, str]:
+    """Who bills, from Settings > Organization, and its date format."""
     biller = document.Biller(name=organization.billing_name, address=organization.address,
                              tax_id=organization.tax_id, bank_details=organization.bank_details,
                              logo=organization.logo if organization.logo_type else None)
-    chosen = DATE_FORMATS.get(organization.date_format, DATE_FORMATS["d_mon_y"])[0]
+    return biller, DATE_FORMATS.get(organization.date_format, DATE_FORMATS["d_mon_y"])[0]
+
+
+def invoice_document(invoice: Invoice) -> bytes:
+    """The invoice's PDF, with the biller from Settings > Organization and its date format."""
+    biller, chosen = _biller(_organization(invoice))
     return document.invoice_pdf(invoice, biller, date_format=chosen,
                                 pay_url=pay_url(invoice) if invoice.payment_method == "stripe" else None)
 
 
+def credit_note_document(note) -> bytes:
+    biller, chosen = _biller(db.session.get(Organization, note.organization_id))
+    return document.credit_note_pdf(note, biller, date_format=chosen)
+
+
 def pdf_response(invoice: Invoice) -> Response:
-    return Response(invoice_document(invoice), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{document.file_name(invoice)}"',
-        "Cache-Control": "private, no-store"})
+    return _pdf(invoice_document(invoice), document.file_name(invoice))
+
+
+def credit_note_pdf_response(note) -> Response:
+    return _pdf(credit_note_document(note), document.file_name(note))
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
 def _attachment(invoice: Invoice) -> list[tuple[str, str, bytes]]:

@@ -9,7 +9,8 @@ from light.customers.services import customers_of, duplicate_email_warning
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
-from light.invoices import bp, charging, search, services
+from light.invoices import bp, charging, credit_notes, search, services
+from light.invoices.credit_rules import creditable
 from light.invoices.forms import (
     MAX_LINES,
     clean_manual_payment,
@@ -18,8 +19,8 @@ from light.invoices.forms import (
     rows_from_lines,
     running_totals,
 )
-from light.invoices.models import STATUS_LABELS, Invoice
-from light.invoices.notify import pdf_response
+from light.invoices.models import STATUS_LABELS, CreditNote, Invoice
+from light.invoices.notify import credit_note_pdf_response, pdf_response
 from light.money import CURRENCIES, is_currency
 from light.plumbing.jobs.queue import active_job
 from light.utc import today_in, utcnow
@@ -126,7 +127,7 @@ def _show(invoice, *, form=None, errors=None, status=200):
     typed = form or {"paid_on": today_in(current_user.organization.time_zone).isoformat()}
     return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date(), form=typed,
                   errors=errors or {}, undoable=services.undoable_payments(invoice), ways=services.PAYMENT_WAYS,
-                  status=status)
+                  creditable=creditable(invoice.amount_paid, invoice.amount_credited), status=status)
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -239,6 +240,33 @@ def undo_payment(invoice_id, event_id):
         return _show(invoice, errors={"undo": refused.message}, status=409)
     flash("Payment undone.", "success")
     return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
+
+
+@bp.route("/<int:invoice_id>/credit-notes", methods=["POST"])
+@login_required
+def issue_credit_note(invoice_id):
+    """A credit note typed by the team, for money given back outside Stripe (a Stripe refund makes
+    its own)."""
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        note = credit_notes.issue_by_hand(invoice, request.form, issued_by=current_user.name)
+    except InvalidInput as failed:
+        db.session.rollback()
+        return _show(invoice, form=request.form, errors=failed.errors, status=422)
+    flash(f"Credit note {note.number} issued.", "success")
+    return redirect_to(url_for("invoices.credit_note", note_id=note.id))
+
+
+@bp.route("/credit-notes/<int:note_id>")
+@login_required
+def credit_note(note_id):
+    return render("invoices/credit_note.html", note=get_scoped_or_404(CreditNote, note_id))
+
+
+@bp.route("/credit-notes/<int:note_id>/pdf")
+@login_required
+def credit_note_pdf(note_id):
+    return credit_note_pdf_response(get_scoped_or_404(CreditNote, note_id))
 
 
 def _act(invoice_id, action, done_message):

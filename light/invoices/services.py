@@ -138,7 +138,7 @@ def issue(invoice_id: int, organization_id: int) -> bool:
     if not claimed:
         db.session.rollback()
         return False
-    number = _next_number(organization_id)
+    number = next_number(organization_id)
     prefix = db.session.query(Organization.invoice_prefix).filter_by(id=organization_id).scalar() or "INV-"
     db.session.query(Invoice).filter(Invoice.id == invoice_id).update(
         {"number": f"{prefix}{number:04d}"}, synchronize_session=False)
@@ -149,20 +149,23 @@ def issue(invoice_id: int, organization_id: int) -> bool:
     return True
 
 
-def _next_number(organization_id: int) -> int:
-    """Increment the organization's counter inside the caller's transaction (the UPDATE takes the
-    row lock on PostgreSQL and the write lock on SQLite until commit)."""
+def next_number(organization_id: int, series: str = "last_number") -> int:
+    """Increment the organization's counter (`series`: invoices' or credit notes') inside the
+    caller's transaction (the UPDATE takes the row lock on PostgreSQL and the write lock on SQLite
+    until commit)."""
+    column = getattr(InvoiceCounter, series)
     bumped = db.session.query(InvoiceCounter).filter_by(organization_id=organization_id).update(
-        {"last_number": InvoiceCounter.last_number + 1}, synchronize_session=False)
+        {series: column + 1}, synchronize_session=False)
     if not bumped:
         try:
             with db.session.begin_nested():
-                db.session.add(InvoiceCounter(organization_id=organization_id, last_number=1))
+                db.session.add(InvoiceCounter(organization_id=organization_id,
+                                              **{"last_number": 0, "last_credit_note_number": 0, series: 1}))
             return 1
         except IntegrityError:  # another transaction created it first
             db.session.query(InvoiceCounter).filter_by(organization_id=organization_id).update(
-                {"last_number": InvoiceCounter.last_number + 1}, synchronize_session=False)
-    return db.session.query(InvoiceCounter.last_number).filter_by(organization_id=organization_id).scalar()
+                {series: column + 1}, synchronize_session=False)
+    return db.session.query(column).filter_by(organization_id=organization_id).scalar()
 
 
 def void(invoice: Invoice) -> None:
@@ -252,7 +255,7 @@ def undo_payment(invoice: Invoice, event_id: int, *, undone_by: str | None = Non
     if event_id not in undoable_payments(invoice):
         raise Refused("That payment can't be undone: it came through Stripe, or it was undone already.")
     event = next(e for e in invoice.events if e.id == event_id)
-    if invoice.status == "void" or event.amount > invoice.amount_paid - invoice.amount_refunded:
+    if invoice.status == "void" or event.amount > invoice.amount_paid - invoice.amount_returned:
         raise Refused("That payment can't be undone now: the invoice changed since.")
     message = (f"Payment of {format_amount(event.amount, invoice.currency)} undone"
                + (f" by {undone_by}." if undone_by else "."))
@@ -273,7 +276,7 @@ def reverse_payment(invoice_id: int, *, amount: int, ref: str, message: str) -> 
         return False
     paid = max(0, invoice.amount_paid - amount)
     status = invoice.status
-    if status in ("paid", "partially_paid", "overdue", "issued"):
+    if status in ("paid", "partially_paid", "overdue", "issued", "partially_refunded", "refunded"):
         status = "partially_paid" if paid else ("overdue" if invoice.due_date < utcnow().date() else "issued")
     claimed = db.session.query(Invoice).filter(
         Invoice.id == invoice_id, Invoice.amount_paid == invoice.amount_paid).update(

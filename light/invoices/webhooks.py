@@ -2,7 +2,7 @@
 Deliveries come duplicated and out of order: handlers re-read the object from Stripe and record
 each outcome once."""
 from light.extensions import db
-from light.invoices import outcomes, services
+from light.invoices import credit_notes, outcomes, services
 from light.invoices.collection import Collection
 from light.invoices.models import Invoice
 from light.money import format_amount
@@ -70,6 +70,10 @@ def charge_refunded(event) -> None:
     if total > invoice.amount_refunded:
         services.record_refund(invoice, refund_id=f"{charge['id']}-refunded-{total}",
                                amount=total - invoice.amount_refunded, refunded_total=total)
+    # Each refund becomes a credit note, once per refund id: the refunds are read from Stripe, so
+    # a duplicate, late or out-of-order event finds the same list and adds nothing twice.
+    refunds = Collection.of(event.organization_id).gateway.refunds_of_charge(charge["id"])
+    credit_notes.for_stripe_refunds(invoice, refunds)
 
 
 def charge_dispute_created(event) -> None:

@@ -26,7 +26,7 @@ def _invoice(token: str) -> Invoice:
 def show(token):
     invoice = _invoice(token)
     session_id = request.args.get("session_id", "")
-    if session_id.startswith("cs_") and invoice.status != "paid":
+    if session_id.startswith("cs_") and not invoice.is_settled:
         stripe_checkout.confirm_return(invoice, session_id)
         db.session.refresh(invoice)
     elif not session_id:
@@ -54,7 +54,7 @@ def _page(invoice, *, payable, returned=False, error=None, status=200):
 def checkout(token):
     """Pay with Stripe: a fresh Checkout Session every time (sessions expire; this link doesn't)."""
     invoice = _invoice(token)
-    if invoice.status == "paid":
+    if invoice.is_settled:
         return redirect(f"/pay/{token}", code=303)
     try:
         url = stripe_checkout.start_checkout(invoice)

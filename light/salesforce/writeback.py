@@ -22,7 +22,7 @@ PER_POLL = 50  # write-backs per poll at most: a backlog drains over a few polls
 
 
 def status_of(invoice: Invoice) -> str:
-    if invoice.amount_refunded:
+    if invoice.amount_returned:
         return "Refunded"
     return {"paid": "Paid", "payment_failed": "Payment failed", "void": "Void", "draft": ""}.get(invoice.status, "Sent")
 

@@ -36,6 +36,9 @@ def update(organization: Organization, form, logo: bytes | None = None, *, remov
     if not values["name"]:
         errors["name"] = "Enter your organization's name."
     values["invoice_prefix"] = _prefix(form.get("invoice_prefix", ""), errors)
+    # A form without the field (an older tab) leaves the credit notes' prefix as it was.
+    values["credit_note_prefix"] = _prefix(form.get("credit_note_prefix", organization.credit_note_prefix or "CN-"),
+                                           errors, field="credit_note_prefix", example="CN-")
     values["time_zone"] = _time_zone(form.get("time_zone", ""), errors)
     values["date_format"] = form.get("date_format", "")
     if values["date_format"] not in DATE_FORMATS:
@@ -65,11 +68,11 @@ def _text(form, field: str, limit: int, errors: dict) -> str:
     return value
 
 
-def _prefix(value: str, errors: dict) -> str:
+def _prefix(value: str, errors: dict, *, field: str = "invoice_prefix", example: str = "INV-") -> str:
     value = (value or "").strip()
     if not _PREFIX.fullmatch(value):
-        errors["invoice_prefix"] = ("Use 1 to 10 letters, digits or / _ . -, starting with a letter or digit, "
-                                    "like INV- or 2026/.")
+        errors[field] = ("Use 1 to 10 letters, digits or / _ . -, starting with a letter or digit, "
+                         f"like {example} or 2026/.")
     return value
 
 

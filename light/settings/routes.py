@@ -71,7 +71,8 @@ def organization_page():
 
 
 def _values(org) -> dict:
-    fields = ("name", "legal_name", "address", "tax_id", "bank_details", "invoice_prefix", "time_zone", "date_format")
+    fields = ("name", "legal_name", "address", "tax_id", "bank_details", "invoice_prefix", "credit_note_prefix",
+              "time_zone", "date_format")
     return {field: getattr(org, field) or "" for field in fields}
 
 

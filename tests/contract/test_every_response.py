@@ -55,6 +55,7 @@ def scenario(stripe_sandbox):  # noqa: PLR0915 - one story, told in order
                                          idempotency_key="contract-charge-2")
     g.refund(payment_intent_id=paid.id, amount=500, idempotency_key="contract-refund-2")
     g.refund(payment_intent_id=intent.id, idempotency_key="contract-refund-1")
+    g.refunds_of_charge(g.payment_intent(paid.id).latest_charge_id)
     stripe_sandbox.dispute(key, payment_intent=paid.id)
     g.payment_intents(customer.id)
     for account_number in ("000123456789", "000111111113"):  # a bank debit that settles, one that bounces

@@ -222,6 +222,7 @@ def test_refund_all_or_part(stripe_sandbox, gateway, customer):
     assert rest.amount == 2000
     with pytest.raises(sg.InvalidRequest):
         gateway.refund(payment_intent_id=intent.id, amount=1, idempotency_key="refund-5-3")
+    assert gateway.refunds_of_charge(intent.latest_charge_id) == [rest, part]  # newest first, as Stripe lists
 
 
 def test_webhook_endpoints(gateway, webhook_receiver):

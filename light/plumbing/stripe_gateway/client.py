@@ -346,6 +346,13 @@ class StripeGateway:
             "payment_intents.retrieve", lambda: self._client.v1.payment_intents.retrieve(id),
             resource="payment_intents")))
 
+    def refunds_of_charge(self, charge_id) -> list[Refund]:
+        """The charge's refunds (up to 100), newest first: a charge.refunded event names the charge,
+        and its `refunds` list is no longer sent with it (API 2022-11-15)."""
+        page = _plain(self._call("refunds.list", lambda: self._client.v1.refunds.list(
+            params={"charge": charge_id, "limit": 100}), resource="refunds"))
+        return [to_refund(d) for d in page["data"]]
+
     def refund(self, *, payment_intent_id, amount=None, idempotency_key) -> Refund:
         params: dict = {"payment_intent": payment_intent_id}
         if amount is not None:
