@@ -1,7 +1,7 @@
 """credit notes: their own number series and prefix, one per Stripe refund; invoices.amount_credited
 
 Revision ID: c9c576b627f5
-Revises: 901c543c6db9
+Revises: 0115c02f5979
 Create Date: 2026-12-03 13:26:01.343001
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c9c576b627f5'
-down_revision = '901c543c6db9'
+down_revision = '0115c02f5979'
 branch_labels = None
 depends_on = None
 
