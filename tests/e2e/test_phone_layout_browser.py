@@ -1,5 +1,6 @@
 """Issue 13 item 12: Light on a phone (390 × 844). No page scrolls sideways (a table scrolls inside
 its own box), the main navigation folds into a Menu button, and invoice line inputs are usable."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -117,6 +118,20 @@ def test_invoice_line_inputs_are_wide_enough_to_type_in(live_server, world, page
     for name in ("line_description", "line_quantity", "line_unit_price", "line_tax_rate"):
         box = page.locator(f"[name={name}]").first.bounding_box()
         assert box["width"] >= 80, (name, box["width"])
+
+
+def test_an_invoices_amounts_are_in_view_on_a_phone(live_server, world, page):
+    # The lines table used to scroll inside its own box, leaving the totals' amounts off to the side.
+    page.set_viewport_size(PHONE)
+    _log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/invoices/{world['invoice']}")
+    expect(page.locator("#invoice-total")).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
+    for cell in (page.locator("#invoice-total"), page.locator("table.lines-view tbody td").last):
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    amount = page.locator("table.lines-view tbody tr").first.locator("td").last
+    # Each number is labelled once the header row is hidden.
+    assert amount.evaluate("el => getComputedStyle(el, '::before').content") == '"Amount"'
 
 
 # px: the search box, one "Filters and sort" row and Search (188 measured). Unfolded, the invoices' form is
