@@ -9,7 +9,7 @@ from light.plumbing.stripe_gateway import GatewayError, app_oauth
 from light.plumbing.stripe_gateway import oauth as connect
 from light.reconciliation import matching
 from light.reconciliation.models import STATE_LABELS
-from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped
+from light.web import get_scoped_or_404, owner_required, redirect_to, render, safe_next, scoped, wants_fragment
 
 STATE_KEY = "banking_oauth_state"
 ID = f"int(max={queries.MAX_ID})"  # a bigger number can't name a row: 404 from routing, not a DB error
@@ -26,8 +26,9 @@ def _redirect_uri() -> str:
 def index():
     connections = scoped(StripeConnection).order_by(StripeConnection.id).all()
     syncs = {c.id: services.running_sync(c) for c in connections}
-    # While a sync runs, the accounts section polls for itself alone (banking/_accounts.html).
-    return render("banking/index.html", "banking/_accounts.html",
+    # While a sync runs, the accounts section polls for itself (banking/_accounts.html), bringing the
+    # Stripe Accounts section along out of band.
+    return render("banking/index.html", "banking/_accounts.html", oob_connections=wants_fragment(),
                   accounts=services.bank_accounts(current_user.organization_id), connections=connections, syncs=syncs)
 
 
