@@ -2,6 +2,7 @@
 at once), and match deposits to Stripe payouts. Plain values in, commit, InvalidInput or Refused out."""
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from light.banking.models import BankPayout
@@ -25,6 +26,7 @@ CHUNK = 500  # ids and keys per IN (...): well under every database's parameter 
 UPLOAD_KEPT = timedelta(days=1)
 CLOSED_PAYOUTS = ("failed", "canceled")
 FORMAT_NAMES = {"csv": "CSV", "ofx": "OFX", "camt053": "CAMT.053"}
+DEPOSIT_LOCK = 10010  # advisory lock namespace: matching an organization's deposits, one run at a time
 
 
 def accounts(organization_id: int) -> list[StatementAccount]:
@@ -160,7 +162,7 @@ def store(account: StatementAccount, parsed: formats.ParsedStatement, file_name:
             db.session.rollback()
             if attempt == 2:
                 raise Refused("Another import of this bank account was running; import the file again.") from None
-    if match and result.added_count:
+    if match:  # even when nothing was added: a payout may have synced since the last import
         match_deposits(account)
     return result
 
@@ -202,9 +204,29 @@ def _trace_id(payout: BankPayout) -> str | None:
     return getattr(payout, "trace_id", None) or None
 
 
+def match_organization(organization_id: int) -> dict:
+    """Match the deposits of every bank account of the organization: after each Stripe sync (a
+    payout may have arrived for a deposit imported earlier), and from `flask rematch`. Safe to run
+    twice: what is linked stays, a suggestion is not made twice."""
+    totals = {"linked": 0, "suggested": 0}
+    for account in accounts(organization_id):
+        for outcome, count in match_deposits(account).items():
+            totals[outcome] += count
+    return totals
+
+
+def _one_at_a_time(organization_id: int) -> None:
+    """Two runs for one organization (a sync's and an import's) take turns until the commit, so the
+    second sees the first's links instead of tripping over them. SQLite has one writer anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:space, :org)"),
+                           {"space": DEPOSIT_LOCK, "org": organization_id})
+
+
 def match_deposits(account: StatementAccount) -> dict:
     """Link each deposit of the account that carries exactly one Stripe payout, and suggest the
     rest that fit. Never touches a link, nor links a pair a person unmatched. Commits."""
+    _one_at_a_time(account.organization_id)
     linked_lines = db.session.query(PayoutDeposit.statement_line_id).filter(
         PayoutDeposit.organization_id == account.organization_id)
     L = StatementLine

@@ -197,6 +197,16 @@ def test_a_deposit_that_is_a_stripe_payout_links_by_itself_and_the_payout_says_i
     assert "Reached the bank on" in page and "Business checking" in page and "matched by Light" in page
 
 
+def test_reimporting_a_statement_matches_a_deposit_whose_payout_synced_since(client, owner):
+    send(client, OFX)
+    assert PayoutDeposit.query.count() == 0
+    payout = stripe_payout(owner)
+    account = StatementAccount.query.one()
+    response = send(client, OFX, account_id=str(account.id))
+    assert "0 lines added" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert PayoutDeposit.query.one().payout_id == payout.id
+
+
 def test_unmatch_keeps_the_pair_as_a_suggestion_that_light_never_relinks_and_accept_links_it_again(client, owner):
     payout = stripe_payout(owner)
     send(client, OFX)
