@@ -129,7 +129,7 @@ def _account_page(found, status=200):
     lines = services.lines_page(found)
     links, suggested = services.deposit_states(current_user.organization_id, lines)
     return render("statements/account.html", account=found, lines=lines, links=links, suggested=suggested,
-                  imports=services.imports(found), status=status, refusal=None)
+                  imports=services.imports(found), log=services.log_page(found), status=status, refusal=None)
 
 
 @bp.route(f"/accounts/<{ID}:account_id>/match", methods=["POST"])
@@ -155,9 +155,8 @@ def _line_answer(line, refusal=None, status=200):
     return redirect_to(url_for("statements.account", account_id=line.account_id) + f"#line-{line.id}")
 
 
-@bp.route(f"/lines/<{ID}:line_id>/accept", methods=["POST"])
-@login_required
-def accept(line_id):
+def _on_suggestion(line_id, action):
+    """Accept or Decline of one of a deposit's suggested payouts (the form names it)."""
     line = get_scoped_or_404(StatementLine, line_id)
     raw = (request.form.get("payout_id") or "").strip()
     payout = None
@@ -166,10 +165,22 @@ def accept(line_id):
     if payout is None:
         return _line_answer(line, "Choose one of the suggested payouts.", 422)
     try:
-        services.accept(line, payout.id, current_user.id)
+        action(line, payout.id, current_user.id)
     except Refused as refused:
         return _line_answer(line, refused.message, 409)
     return _line_answer(line)
+
+
+@bp.route(f"/lines/<{ID}:line_id>/accept", methods=["POST"])
+@login_required
+def accept(line_id):
+    return _on_suggestion(line_id, services.accept)
+
+
+@bp.route(f"/lines/<{ID}:line_id>/decline", methods=["POST"])
+@login_required
+def decline(line_id):
+    return _on_suggestion(line_id, services.decline)
 
 
 @bp.route(f"/lines/<{ID}:line_id>/unmatch", methods=["POST"])

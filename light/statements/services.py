@@ -5,10 +5,12 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from light.auth.models import User
 from light.banking.models import BankPayout
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.money import is_currency
+from light.reconciliation.models import LIGHT, ReconciliationLogEntry
 from light.statements import deposits, formats
 from light.statements.formats.common import keyed
 from light.statements.formats.csv_file import CsvMapping
@@ -225,7 +227,8 @@ def _one_at_a_time(organization_id: int) -> None:
 
 def match_deposits(account: StatementAccount) -> dict:
     """Link each deposit of the account that carries exactly one Stripe payout, and suggest the
-    rest that fit. Never touches a link, nor links a pair a person unmatched. Commits."""
+    rest that fit. Never touches a link, nor links a pair a person unmatched, nor suggests again a
+    pair a person declined. Each new link and suggestion goes into the reconciliation log. Commits."""
     _one_at_a_time(account.organization_id)
     linked_lines = db.session.query(PayoutDeposit.statement_line_id).filter(
         PayoutDeposit.organization_id == account.organization_id)
@@ -234,12 +237,15 @@ def match_deposits(account: StatementAccount) -> dict:
             .filter(L.account_id == account.id, L.amount > 0, L.id.not_in(linked_lines)).all())
     found = [deposits.Deposit(r.id, r.date, r.amount, r.currency, f"{r.description} {r.reference}") for r in rows]
     payouts = _open_payouts(account, {d.amount for d in found})
-    held = {(s.statement_line_id, s.payout_id) for s in DepositSuggestion.query.filter(
-        DepositSuggestion.organization_id == account.organization_id, DepositSuggestion.unmatched_by_id.isnot(None))}
+    held = {(s.statement_line_id, s.payout_id): "declined" if s.declined_by_id else "unmatched"
+            for s in DepositSuggestion.query.filter(
+                DepositSuggestion.organization_id == account.organization_id,
+                DepositSuggestion.unmatched_by_id.isnot(None) | DepositSuggestion.declined_by_id.isnot(None))}
     decisions = deposits.decide(found, payouts)
+    amounts = {d.id: d.amount for d in found}
     counts = {"linked": 0, "suggested": 0}
     try:
-        _apply(account, decisions, held, counts)
+        _apply(account, decisions, held, amounts, counts)
         db.session.commit()
     except IntegrityError:  # a person (or another import) linked one of these a moment ago: theirs stands
         db.session.rollback()
@@ -247,17 +253,32 @@ def match_deposits(account: StatementAccount) -> dict:
     return counts
 
 
-def _apply(account: StatementAccount, decisions: list, held: set, counts: dict) -> None:
-    now = utcnow()
+def _apply(account: StatementAccount, decisions: list, held: dict, amounts: dict, counts: dict) -> None:
+    now, org = utcnow(), account.organization_id
     for decision in decisions:
-        if decision.outcome == "link" and (decision.deposit_id, decision.payout_ids[0]) not in held:
-            db.session.add(PayoutDeposit(organization_id=account.organization_id, statement_line_id=decision.deposit_id,
-                                         payout_id=decision.payout_ids[0], reason=decision.reason[:500], linked_at=now))
-            _drop_suggestions(decision.deposit_id, decision.payout_ids[0])
+        line_id = decision.deposit_id
+        if decision.outcome == "link" and (line_id, decision.payout_ids[0]) not in held:
+            payout_id = decision.payout_ids[0]
+            db.session.add(PayoutDeposit(organization_id=org, statement_line_id=line_id, payout_id=payout_id,
+                                         reason=decision.reason[:500], linked_at=now))
+            _drop_suggestions(line_id, payout_id)
+            log(org, line_id, payout_id, "linked", amounts[line_id], None, decision.reason)
             counts["linked"] += 1
         elif decision.payout_ids:
-            _suggest(account.organization_id, decision, held)
-            counts["suggested"] += 1
+            added = _suggest(org, decision, held)
+            for payout_id in added:
+                log(org, line_id, payout_id, "suggested", amounts[line_id], None, decision.reason)
+            if any(held.get((line_id, p)) != "declined" for p in decision.payout_ids):
+                counts["suggested"] += 1
+
+
+def log(organization_id: int, line_id: int, payout_id: int | None, action: str, amount: int, user_id: int | None,
+        why: str) -> None:
+    """A deposit's entry in the reconciliation log, beside the Stripe lines' (who: the person, or Light)."""
+    who = db.session.get(User, user_id).name if user_id else LIGHT
+    db.session.add(ReconciliationLogEntry(organization_id=organization_id, statement_line_id=line_id,
+                                          payout_id=payout_id, action=action, amount=amount, user_id=user_id,
+                                          who=who, why=why[:2000]))
 
 
 def _open_payouts(account: StatementAccount, amounts: set[int]) -> list[deposits.Payout]:
@@ -276,28 +297,37 @@ def _open_payouts(account: StatementAccount, amounts: set[int]) -> list[deposits
     return found
 
 
-def _suggest(organization_id: int, decision: deposits.Decision, held: set) -> None:
+def _suggest(organization_id: int, decision: deposits.Decision, held: dict) -> list[int]:
+    """The decision's payouts as the deposit's suggestions (a declined pair stays declined): the ones added."""
     current = {s.payout_id: s for s in DepositSuggestion.query.filter_by(statement_line_id=decision.deposit_id)}
     for payout_id, suggestion in current.items():
         if payout_id not in decision.payout_ids and (decision.deposit_id, payout_id) not in held:
             db.session.delete(suggestion)
-    for payout_id in decision.payout_ids:
-        if payout_id not in current:
-            db.session.add(DepositSuggestion(organization_id=organization_id, statement_line_id=decision.deposit_id,
-                                             payout_id=payout_id, reason=decision.reason[:500]))
+    added = [payout_id for payout_id in decision.payout_ids if payout_id not in current]
+    for payout_id in added:
+        db.session.add(DepositSuggestion(organization_id=organization_id, statement_line_id=decision.deposit_id,
+                                         payout_id=payout_id, reason=decision.reason[:500]))
+    return added
 
 
 def _drop_suggestions(line_id: int, payout_id: int) -> None:
+    # A declined pair is kept: once the deposit is unmatched again, Light still won't suggest it.
     DepositSuggestion.query.filter((DepositSuggestion.statement_line_id == line_id)
-                                   | (DepositSuggestion.payout_id == payout_id)).delete(synchronize_session=False)
+                                   | (DepositSuggestion.payout_id == payout_id),
+                                   DepositSuggestion.declined_by_id.is_(None)).delete(synchronize_session=False)
+
+
+def _open_suggestion(line: StatementLine, payout_id: int) -> DepositSuggestion:
+    suggestion = DepositSuggestion.query.filter_by(organization_id=line.organization_id, statement_line_id=line.id,
+                                                   payout_id=payout_id, declined_by_id=None).one_or_none()
+    if suggestion is None:
+        raise Refused("That suggestion is no longer open: the page was out of date.")
+    return suggestion
 
 
 def accept(line: StatementLine, payout_id: int, user_id: int) -> PayoutDeposit:
     """A person accepts a suggested payout for a deposit."""
-    suggestion = DepositSuggestion.query.filter_by(organization_id=line.organization_id, statement_line_id=line.id,
-                                                   payout_id=payout_id).one_or_none()
-    if suggestion is None:
-        raise Refused("That suggestion is no longer open: the page was out of date.")
+    suggestion = _open_suggestion(line, payout_id)
     if PayoutDeposit.query.filter((PayoutDeposit.statement_line_id == line.id)
                                   | (PayoutDeposit.payout_id == payout_id)).first():
         raise Refused("This deposit or that payout was matched a moment ago.")
@@ -307,11 +337,28 @@ def accept(line: StatementLine, payout_id: int, user_id: int) -> PayoutDeposit:
         db.session.add(link)
         db.session.flush()
         _drop_suggestions(line.id, payout_id)
+        log(line.organization_id, line.id, payout_id, "accepted", line.amount, user_id,
+            f"Accepted the suggestion: {suggestion.reason}")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Refused("This deposit or that payout was matched a moment ago.") from None
     return link
+
+
+def decline(line: StatementLine, payout_id: int, user_id: int) -> None:
+    """A person declines a suggested payout for a deposit: it goes away, and Light never suggests
+    (nor links) that pair again. The deposit's other suggestions stay."""
+    suggestion = _open_suggestion(line, payout_id)
+    claimed = DepositSuggestion.query.filter_by(id=suggestion.id, declined_by_id=None).update(
+        {"declined_by_id": user_id}, synchronize_session=False)
+    if not claimed:  # someone declined it a moment ago: once is enough
+        db.session.rollback()
+        raise Refused("That suggestion is no longer open: the page was out of date.")
+    payout = db.session.get(BankPayout, payout_id)
+    log(line.organization_id, line.id, payout_id, "declined", line.amount, user_id,
+        f"Declined payout {payout.stripe_id}: the suggestion was {suggestion.reason}")
+    db.session.commit()
 
 
 def unmatch(line: StatementLine, user_id: int) -> None:
@@ -328,6 +375,9 @@ def unmatch(line: StatementLine, user_id: int) -> None:
                                        payout_id=payout_id, reason=reason)
         db.session.add(suggestion)
     suggestion.unmatched_by_id = user_id
+    payout = db.session.get(BankPayout, payout_id)
+    log(line.organization_id, line.id, payout_id, "unmatched", line.amount, user_id,
+        f"Unmatched from payout {payout.stripe_id}; it stays a suggestion Light won't link by itself again")
     db.session.commit()
 
 
@@ -349,6 +399,7 @@ def import_matches(record: StatementImport) -> dict:
                                         PayoutDeposit.statement_line_id.in_(lines)).count()
     suggested = (db.session.query(DepositSuggestion.statement_line_id).distinct()
                  .filter(DepositSuggestion.organization_id == record.organization_id,
+                         DepositSuggestion.declined_by_id.is_(None),
                          DepositSuggestion.statement_line_id.in_(lines)).count())
     return {"linked": linked, "suggested": suggested}
 
@@ -365,6 +416,7 @@ def deposit_states(organization_id: int, lines: list[StatementLine]) -> tuple[di
     for suggestion, payout in (db.session.query(DepositSuggestion, BankPayout)
                                .join(BankPayout, BankPayout.id == DepositSuggestion.payout_id)
                                .filter(DepositSuggestion.organization_id == organization_id,
+                                       DepositSuggestion.declined_by_id.is_(None),
                                        DepositSuggestion.statement_line_id.in_(ids))
                                .order_by(BankPayout.arrival_date, BankPayout.id)):
         suggested.setdefault(suggestion.statement_line_id, []).append((suggestion, payout))
@@ -378,3 +430,13 @@ def deposit_for_payout(payout: BankPayout):
             .join(StatementAccount, StatementAccount.id == StatementLine.account_id)
             .filter(PayoutDeposit.organization_id == payout.organization_id, PayoutDeposit.payout_id == payout.id)
             .one_or_none())
+
+
+def log_page(account: StatementAccount, *, limit: int = 50) -> list[tuple]:
+    """The account's newest reconciliation log entries: (entry, statement line, payout or None)."""
+    E = ReconciliationLogEntry
+    return (db.session.query(E, StatementLine, BankPayout)
+            .join(StatementLine, StatementLine.id == E.statement_line_id)
+            .outerjoin(BankPayout, BankPayout.id == E.payout_id)
+            .filter(E.organization_id == account.organization_id, StatementLine.account_id == account.id)
+            .order_by(E.created_at.desc(), E.id.desc()).limit(limit).all())
