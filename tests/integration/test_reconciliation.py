@@ -121,6 +121,49 @@ def test_rematch_links_what_became_certain_and_never_touches_a_persons_match(own
     assert [link.user_id for link in links_of(mine)] == [owner.id]
 
 
+def test_flask_rematch_runs_rematch_for_one_organization_and_prints_its_counts(app, auth, owner, account, person):
+    from datetime import date, datetime
+
+    from light.banking.models import BankPayout
+    from light.statements.models import PayoutDeposit, StatementImport, StatementLine
+    from tests.fixtures.owned.statements import statement_account
+
+    line = bank_line(account, 2500, description="for INV-0777")
+    mine = bank_line(account, 900)
+    match(line, mine)
+    invoice = issued_invoice(owner.organization_id, 2500, number="INV-0777")
+    other = issued_invoice(owner.organization_id, 900)
+    services.match(owner.organization_id, mine.id, person, allocations=[Allocation(other.id, 900)])
+    payout = BankPayout(organization_id=owner.organization_id, bank_account_id=account.id, stripe_id="po_cli",
+                        amount=150000, currency="USD", status="paid", arrival_date=datetime(2026, 1, 9, 12))
+    bank = statement_account(owner)
+    record = StatementImport(organization_id=owner.organization_id, account_id=bank.id, file_name="a.ofx", format="ofx")
+    db.session.add_all([payout, record])
+    db.session.flush()
+    db.session.add(StatementLine(organization_id=owner.organization_id, account_id=bank.id, import_id=record.id,
+                                 line_key="id:1", date=date(2026, 1, 9), amount=150000, currency="USD",
+                                 description="STRIPE", reference=""))
+    stranger = auth.create_owner(organization="Other Ltd")
+    theirs = seed_connection(stranger, "acct_rec_tests02")[1]
+    issued_invoice(stranger.organization_id, 700, number="INV-0700")
+    untouched = bank_line(theirs, 700, description="INV-0700")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rematch", "--org", str(owner.organization_id)])
+    assert result.exit_code == 0, result.output
+    assert f"Organization {owner.organization_id}, {account.name}: 1 matched, 0 suggested, 0 left unmatched" \
+        in result.output
+    assert "1 deposits matched to Stripe payouts, 0 suggested" in result.output
+    assert links_of(line)[0].invoice_id == invoice.id and [link.user_id for link in links_of(mine)] == [owner.id]
+    assert PayoutDeposit.query.one().payout_id == payout.id
+    assert state(untouched) == "unmatched", "another organization's lines wait for their own run"
+    again = app.test_cli_runner().invoke(args=["rematch", "--org", str(owner.organization_id)])
+    assert "0 matched" in again.output and "0 deposits matched" in again.output
+    everyone = app.test_cli_runner().invoke(args=["rematch"])
+    assert everyone.exit_code == 0 and state(untouched) == "matched"
+    missing = app.test_cli_runner().invoke(args=["rematch", "--org", "999999"])
+    assert missing.exit_code != 0 and "No organization" in missing.output
+
+
 def test_manual_match_to_several_invoices_and_to_a_category(owner, account, person):
     first, second = issued_invoice(owner.organization_id, 3000), issued_invoice(owner.organization_id, 2000)
     line = bank_line(account, 5000)
