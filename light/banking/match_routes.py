@@ -93,7 +93,8 @@ def _match_form(line: BankTransaction, *, fragment="banking/_match.html", errors
     text = (form.get("q") or "").strip()[:finder.MAX_QUERY]
     return render("banking/match.html", fragment, status=status, t=line, q=text,
                   invoices=finder.find_invoices(line, text), errors=errors or {}, form=form,
-                  categories=CATEGORIES, bank_account=db.session.get(BankAccount, line.bank_account_id))
+                  refund=services.refunds_an_invoice(line), categories=CATEGORIES,
+                  bank_account=db.session.get(BankAccount, line.bank_account_id))
 
 
 @bp.route(f"/lines/<{ID}:line_id>/match", methods=["GET", "POST"])

@@ -177,6 +177,38 @@ def test_manual_match_to_several_invoices_and_to_a_category(owner, account, pers
     assert (link.invoice_id, link.category, link.amount, link.effect) == (None, "other", 800, "booking")
 
 
+def test_a_refund_is_matched_by_hand_to_the_invoice_it_gave_money_back_on_and_unmatched(client, auth, owner,
+                                                                                         account, person):
+    paid = issued_invoice(owner.organization_id, 5000, status="paid", amount_paid=5000)
+    issued_invoice(owner.organization_id, 2000)  # open, never paid: nothing to give back on it
+    refund = bank_line(account, -2000, category="refund", type="refund", description="Refund")
+    auth.login(owner)
+    form = client.get(f"/bank-reconciliation/lines/{refund.id}/match").get_data(as_text=True)
+    assert "Find the invoice it gave money back on" in form and paid.display_number in form
+    assert form.count('name="invoice"') == 1, "only the invoice that was paid something is offered"
+    answer = client.post(f"/bank-reconciliation/lines/{refund.id}/match",
+                         data={"invoice": str(paid.id), f"amount-{paid.id}": "20.00"})
+    assert answer.status_code == 303
+    (link,) = links_of(refund)
+    assert (link.invoice_id, link.amount, link.effect, link.category, link.recorded_payment) == (
+        paid.id, 2000, "reversal", "refunds", False)
+    assert (state(refund), invoice_now(paid).amount_paid) == ("matched", 5000)
+    entry = ReconciliationLogEntry.query.filter_by(bank_transaction_id=refund.id).one()
+    assert entry.action == "matched" and entry.why.startswith(f"Matched as the refund of {paid.display_number}")
+    # A second refund for more than was paid and not yet given back is refused beside its amount.
+    second = bank_line(account, -4000, category="refund", type="refund")
+    refused = client.post(f"/bank-reconciliation/lines/{second.id}/match",
+                          data={"invoice": str(paid.id), f"amount-{paid.id}": "40.00"})
+    assert refused.status_code == 422 and "not yet given back" in refused.get_data(as_text=True)
+    assert links_of(second) == [] and state(second) == "unmatched"
+    services.unmatch(owner.organization_id, refund.id, person)
+    assert (links_of(refund), state(refund), invoice_now(paid).amount_paid) == ([], "unmatched", 5000)
+    fee = bank_line(account, -300, category="fee", type="stripe_fee")
+    with pytest.raises(InvalidInput) as not_a_refund:
+        services.match(owner.organization_id, fee.id, person, allocations=[Allocation(paid.id, 300)])
+    assert "booked to a category" in not_a_refund.value.errors["invoices"]
+
+
 @pytest.mark.parametrize("allocations, field", [
     ([(0, 6000)], "invoices"),  # more than the line
     ([(0, 4000), (1, 1001)], "invoices"),
