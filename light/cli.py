@@ -9,7 +9,7 @@ from light.banking.models import BankAccount
 from light.integrations import services as integrations
 from light.plumbing.jobs import clock as light_clock
 from light.reconciliation import matching
-from light.statements import services as statements
+from light.statements import matching as deposit_matching
 from light.urls import external_url
 
 
@@ -73,6 +73,6 @@ def _rematch_organization(org: int) -> None:
         counts = matching.rematch_account(account_id)
         click.echo(f"Organization {org}, {name}: {counts.get('linked', 0):,} matched, "
                    f"{counts.get('suggested', 0):,} suggested, {counts.get('unmatched', 0):,} left unmatched")
-    deposits = statements.match_organization(org)
+    deposits = deposit_matching.match_organization(org)
     click.echo(f"Organization {org}, bank statements: {deposits['linked']:,} deposits matched to Stripe payouts, "
                f"{deposits['suggested']:,} suggested")

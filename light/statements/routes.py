@@ -8,7 +8,7 @@ from light.banking.models import BankPayout
 from light.errors import InvalidInput, Refused
 from light.ids import is_id
 from light.money import CURRENCIES
-from light.statements import bp, services
+from light.statements import bp, matching, services
 from light.statements.formats import MAX_BYTES
 from light.statements.formats.csv_file import DATE_FORMATS, DECIMALS, DELIMITERS, ENCODINGS
 from light.statements.models import StatementAccount, StatementImport, StatementLine, StatementUpload
@@ -136,7 +136,7 @@ def _account_page(found, status=200):
 @login_required
 def match(account_id):
     found = get_scoped_or_404(StatementAccount, account_id)
-    counts = services.match_deposits(found)
+    counts = matching.match_deposits(found)
     flash(f"Matched {counts['linked']} deposit{'s' if counts['linked'] != 1 else ''} to Stripe payouts; "
           f"{counts['suggested']} suggested.", "success")
     return redirect_to(url_for("statements.account", account_id=found.id))
@@ -174,13 +174,13 @@ def _on_suggestion(line_id, action):
 @bp.route(f"/lines/<{ID}:line_id>/accept", methods=["POST"])
 @login_required
 def accept(line_id):
-    return _on_suggestion(line_id, services.accept)
+    return _on_suggestion(line_id, matching.accept)
 
 
 @bp.route(f"/lines/<{ID}:line_id>/decline", methods=["POST"])
 @login_required
 def decline(line_id):
-    return _on_suggestion(line_id, services.decline)
+    return _on_suggestion(line_id, matching.decline)
 
 
 @bp.route(f"/lines/<{ID}:line_id>/unmatch", methods=["POST"])
@@ -188,7 +188,7 @@ def decline(line_id):
 def unmatch(line_id):
     line = get_scoped_or_404(StatementLine, line_id)
     try:
-        services.unmatch(line, current_user.id)
+        matching.unmatch(line, current_user.id)
     except Refused as refused:
         return _line_answer(line, refused.message, 409)
     return _line_answer(line)

@@ -172,8 +172,8 @@ def test_an_invoice_collected_through_stripe_is_matched_by_itself_when_its_accou
 def test_a_deposit_imported_before_its_payout_synced_is_matched_by_the_next_sync(owner, connection, stripe_sandbox,
                                                                                  sandbox_key):
     from light.banking.models import BankPayout
+    from light.statements.matching import match_organization
     from light.statements.models import PayoutDeposit, StatementImport, StatementLine
-    from light.statements.services import match_organization
     from tests.fixtures.owned.statements import statement_account
 
     stripe_sandbox.seed(account=connection.stripe_user_id, balance_transactions=40, currencies=["usd"],
