@@ -368,3 +368,15 @@ def test_the_same_statement_imported_ten_times_at_once_is_stored_once(app, clien
     db.session.expire_all()
     assert StatementLine.query.count() == 3
     assert sum(i.added_count for i in StatementImport.query) == 3
+
+
+def test_ten_runs_of_the_deposit_matching_at_once_link_and_log_once(app, client, owner):
+    send(client, OFX)  # before its payout synced: nothing to match yet
+    stripe_payout(owner)
+    account_id = StatementAccount.query.one().id
+    url = f"/bank-reconciliation/statements/accounts/{account_id}/match"
+    statuses = at_once(app, client, lambda c: c.post(url))
+    assert statuses == [303] * 10, statuses
+    db.session.expire_all()
+    assert PayoutDeposit.query.count() == 1
+    assert [e.action for e in ReconciliationLogEntry.query] == ["linked"]
