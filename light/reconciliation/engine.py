@@ -61,7 +61,7 @@ def rematch(lines: Iterable[BankLine], invoices: Iterable[OpenInvoice], *,
     passed in; `invoices` show what is outstanding without the lines passed in."""
     with _collector_paused():
         pool = candidates_for(invoices, organization_id)
-        allocation = Allocation(invoices=pool.invoices())
+        allocation = Allocation()  # each invoice joins it as a link first touches it, as outstanding then
         results = []
         for line in sorted(lines, key=lambda line: line.created):
             decision = decide(line, pool, organization_id=organization_id)
@@ -91,6 +91,10 @@ def _collector_paused() -> Iterator[None]:
 
 def _apply(line: BankLine, decision: Decision, pool: Candidates, allocation: Allocation) -> Decision:
     allocation.add_line(line)
+    for settlement in decision.settlements:
+        invoice = pool.get(settlement.invoice_id) if settlement.invoice_id is not None else None
+        if invoice is not None and not allocation.knows_invoice(invoice.id):
+            allocation.add_invoice(invoice)
     try:
         allocation.link(line.id, decision.settlements)
     except AllocationError as refused:

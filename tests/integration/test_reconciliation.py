@@ -2,6 +2,8 @@
 says why it left the rest; people accept, decline, match, unmatch and exclude; the invariants hold
 and every step is in the append-only log."""
 import threading
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
@@ -162,6 +164,33 @@ def test_flask_rematch_runs_rematch_for_one_organization_and_prints_its_counts(a
     assert everyone.exit_code == 0 and state(untouched) == "matched"
     missing = app.test_cli_runner().invoke(args=["rematch", "--org", "999999"])
     assert missing.exit_code != 0 and "No organization" in missing.output
+
+
+def test_rematch_in_batches_reads_the_open_invoices_once_and_keeps_them_current(monkeypatch, owner, account):
+    monkeypatch.setattr(matching, "BATCH", 2)  # five lines: three batches
+    open_one = issued_invoice(owner.organization_id, 5000, number="INV-0900")
+    paid = issued_invoice(owner.organization_id, 3000, status="paid", amount_paid=3000, payment_intent="pi_batch3")
+    lines = [bank_line(account, 5000, description="INV-0900", created=datetime(2026, 1, 10, 12)),
+             bank_line(account, -40, category="fee", type="stripe_fee", created=datetime(2026, 1, 11, 12)),
+             bank_line(account, 5000, description="INV-0900 again", created=datetime(2026, 1, 12, 12)),
+             bank_line(account, 7777, created=datetime(2026, 1, 13, 12)),
+             bank_line(account, 3000, payment_intent_id="pi_batch3", created=datetime(2026, 1, 14, 12))]
+    lines = [SimpleNamespace(id=line.id) for line in lines]  # Re-match lets go of the rows it read
+    open_id, paid_id, account_id = open_one.id, paid.id, account.id
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert matching.rematch_account(account_id) == {"linked": 3, "unmatched": 2}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM invoices" in s
+             and "invoices.status IN" in s]
+    assert len(reads) == 1, "the open invoices are read once for all the batches"
+    assert [state(line) for line in lines] == ["matched", "matched", "unmatched", "unmatched", "matched"]
+    assert "nothing is outstanding" in " ".join(reasons(lines[2])), "the second batch saw the first one's payment"
+    assert [link.invoice_id for link in links_of(lines[4])] == [paid_id]  # its payment intent, in a later batch
+    assert (db.session.get(Invoice, open_id).amount_paid, db.session.get(Invoice, paid_id).amount_paid) == (5000, 3000)
 
 
 def test_manual_match_to_several_invoices_and_to_a_category(owner, account, person):
