@@ -3,7 +3,9 @@
 Generates N bank lines against about N open invoices with a known answer (payments through Light
 by payment intent, Light's metadata, refunds, FX; outside Light with references, wrong references,
 part payments, overpayments, several invoices at once, the same amount on the same day for two
-customers, anonymous payments; fees, payouts; noise; USD, EUR, JPY and KWD), re-matches them all,
+customers, anonymous payments, two of one customer's invoices for the same amount, a reference to an
+invoice in another currency, another organization's metadata, refunds of charges Light never saw;
+fees, payouts; noise; USD, EUR, JPY and KWD), re-matches them all,
 and prints precision and recall per tier and per case, the issue's goals, the time per N (linear
 growth), peak traced memory and the process's peak RSS. Then (unless --no-sync-page) one sync page
 of 100 lines with matching, on a real SQLite database: time and queries per page.
@@ -34,7 +36,9 @@ CASES = {
     "outside_reference": (10, False, "T2"), "outside_customer": (12, False, "T3"),
     "wrong_reference": (4, False, "T3"), "anonymous_unique": (5, False, "T4"), "multi": (4, False, "T5"),
     "partial": (5, False, "T6"), "over": (4, False, "T7"), "same_amount_same_day": (3, False, "T4"),
+    "same_customer_twice": (2, False, "T3"), "reference_other_currency": (1, False, None),
     "fee": (8, None, "T0"), "payout": (3, None, "T0"), "payout_broken": (1, None, None), "noise": (8, None, None),
+    "metadata_other_org": (1, None, None), "outside_refund": (1, None, None),
 }
 OUTSIDE = [case for case, (_, light, _) in CASES.items() if light is False]
 LIGHT = [case for case, (_, light, _) in CASES.items() if light is True]
@@ -131,6 +135,17 @@ def outside_case(world, case, currency, customer):
         world.line(case, frozenset({first.id}), amount, currency, issued + timedelta(days=r.randint(0, 5)),
                    description="Payment")
         return
+    if case == "same_customer_twice":  # two of the customer's invoices fit exactly: a question, the oldest first
+        issued = world.day()
+        first = world.invoice(currency, amount, issued, customer)
+        world.invoice(currency, amount, issued + timedelta(days=20), customer)
+        world.line(case, frozenset({first.id}), amount, currency, issued + timedelta(days=25), **guest)
+        return
+    if case == "reference_other_currency":  # names an invoice in another currency: never across currencies
+        other = r.choice([c for c in RANGES if c != currency])
+        invoice = world.invoice(other, amount, world.day(), customer)
+        world.line(case, None, amount, currency, world.paid_on(invoice), description=f"Payment for {invoice.number}")
+        return
     invoice = world.invoice(currency, amount, world.day(), customer)
     on = world.paid_on(invoice)
     if case == "outside_reference":
@@ -160,6 +175,14 @@ def other_case(world, case, currency):
         off = 0 if case == "payout" else r.randint(1, 500)
         world.line(case, "transfer" if case == "payout" else None, -(sum(nets) + off), currency, on, kind="payout",
                    payout_components=components)
+    elif case == "metadata_other_org":  # Light's metadata, another organization's: never links by id here
+        amount = world.amount(currency)
+        invoice = world.invoice(currency, amount, on, world.customer())
+        world.line(case, None, amount, currency, invoice.due_date + timedelta(days=90),
+                   metadata={"light_invoice_id": str(invoice.id), "light_organization_id": str(ORG + 1)})
+    elif case == "outside_refund":  # a refund of a charge that paid no invoice Light knows
+        world.line(case, None, -world.amount(currency), currency, on, kind="refund",
+                   charge=f"ch_outside{len(world.lines)}", payment_intent=f"pi_outside{len(world.lines)}")
     else:
         world.line(case, None, world.amount(currency), currency, on, customer=f"cus_noise{len(world.lines)}",
                    description="Donation")
@@ -235,13 +258,13 @@ def report(world, results):
         print(f"  {tier:5} {t['decided']:8} {ratio(t['right'], t['decided']):>10} {t['expected']:9} "
               f"{ratio(t['found'], t['expected']):>8}")
     print("\nper case (auto-links: precision, recall, F1; then link or first suggestion correct)")
-    print(f"  {'case':22} {'lines':>6} {'linked':>7} {'precision':>10} {'recall':>8} {'F1':>8} {'first ok':>9}")
+    print(f"  {'case':24} {'lines':>6} {'linked':>7} {'precision':>10} {'recall':>8} {'F1':>8} {'first ok':>9}")
     for case in CASES:
         c = cases[case]
         if not c["lines"]:
             continue
         first = c["first_right"] + c["unmatched_right"]
-        print(f"  {case:22} {c['lines']:6} {c['linked']:7} {ratio(c['linked_right'], c['linked']):>10} "
+        print(f"  {case:24} {c['lines']:6} {c['linked']:7} {ratio(c['linked_right'], c['linked']):>10} "
               f"{ratio(c['linked_right'], c['answerable']):>8} "
               f"{f1(c['linked_right'], c['linked'], c['linked_right'], c['answerable']):>8} "
               f"{ratio(first, c['lines']):>9}")
@@ -262,11 +285,19 @@ def goals(tiers, cases):
           f"{ratio(total(OUTSIDE, 'first_right'), total(OUTSIDE, 'answerable'))} (goal >= 90%)")
 
 
-def timed(n, seed):
+def runs_for(n, repeat):
+    return max(repeat, repeat * 20000 // n)  # a small N takes a fraction of a second: more tries
+
+
+def timed(n, seed, repeat=3):
+    """The fastest of a few re-matches: on a machine others share, one run measures them too."""
     world = generate(n, seed)
-    started = time.perf_counter()
-    results = rematch(world.lines, world.invoices, organization_id=ORG)
-    return world, results, time.perf_counter() - started
+    best = float("inf")
+    for _ in range(runs_for(n, repeat)):
+        started = time.perf_counter()
+        results = rematch(world.lines, world.invoices, organization_id=ORG)
+        best = min(best, time.perf_counter() - started)
+    return world, results, best
 
 
 def traced_peak(world):
@@ -434,20 +465,22 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="time the fastest of this many re-matches per N")
     parser.add_argument("--no-sync-page", action="store_true")
     parser.add_argument("--rematch", type=int, default=0, metavar="N",
                         help="also time Re-match of N stored lines in a database")
     args = parser.parse_args()
     timings = []
     for n in args.n:
-        world, results, seconds = timed(n, args.seed)
+        world, results, seconds = timed(n, args.seed, args.repeat)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before tracemalloc adds its own
         peak = traced_peak(world)
         timings.append((n, seconds, peak, rss))
         print(f"\n== N = {n:,} lines against {len(world.invoices):,} invoices "
               f"({sum(1 for i in world.invoices if i.outstanding):,} open)")
         report(world, results)
-    print("\ntime of a full re-match (decisions only, generation excluded)")
+    print(f"\ntime of a full re-match (decisions only, generation excluded; the fastest of "
+          f"{', '.join(f'{runs_for(n, args.repeat)} at N = {n:,}' for n in args.n)})")
     for n, seconds, peak, rss in timings:
         print(f"  N = {n:>7,}: {seconds:6.2f} s ({1e6 * seconds / n:5.1f} us a line), "
               f"peak traced memory {peak / 2**20:6.1f} MiB, peak RSS so far {rss:.0f} MiB")

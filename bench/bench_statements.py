@@ -59,7 +59,7 @@ def main():
             from light.auth.services import sign_up
             from light.banking.models import BankAccount, BankPayout, StripeConnection
             from light.extensions import db
-            from light.statements import formats, services
+            from light.statements import formats, matching, services
             from light.statements.models import PayoutDeposit, StatementAccount, StatementLine
 
             db.drop_all()
@@ -92,7 +92,7 @@ def main():
             parsed_at = time.perf_counter()
             record = services.store(account, parsed, "bench.ofx", owner.id, match=False)
             stored_at = time.perf_counter()
-            counts = services.match_deposits(account)
+            counts = matching.match_deposits(account)
             matched_at = time.perf_counter()
             peak = rss_mb()
             del parsed

@@ -86,12 +86,15 @@ def include(line_id):
     return _act(line_id, services.include)
 
 
-def _match_form(line: BankTransaction, *, errors=None, status=200, form=None):
+def _match_form(line: BankTransaction, *, fragment="banking/_match.html", errors=None, status=200, form=None):
+    """The Match page with the invoices its search finds; htmx gets `fragment`: the whole form, or
+    only the invoices as the search is typed."""
     form = form or request.args
     text = (form.get("q") or "").strip()[:finder.MAX_QUERY]
-    return render("banking/match.html", "banking/_match.html", status=status, t=line, q=text,
+    return render("banking/match.html", fragment, status=status, t=line, q=text,
                   invoices=finder.find_invoices(line, text), errors=errors or {}, form=form,
-                  categories=CATEGORIES, bank_account=db.session.get(BankAccount, line.bank_account_id))
+                  refund=services.refunds_an_invoice(line), categories=CATEGORIES,
+                  bank_account=db.session.get(BankAccount, line.bank_account_id))
 
 
 @bp.route(f"/lines/<{ID}:line_id>/match", methods=["GET", "POST"])
@@ -113,11 +116,7 @@ def match_form(line_id):
 @bp.route(f"/lines/<{ID}:line_id>/match/invoices")
 @login_required
 def match_search(line_id):
-    line = get_scoped_or_404(BankTransaction, line_id)
-    text = (request.args.get("q") or "").strip()[:finder.MAX_QUERY]
-    return render("banking/match.html", "banking/_match_invoices.html", t=line, q=text, errors={},
-                  invoices=finder.find_invoices(line, text), form=request.args, categories=CATEGORIES,
-                  bank_account=db.session.get(BankAccount, line.bank_account_id))
+    return _match_form(get_scoped_or_404(BankTransaction, line_id), fragment="banking/_match_invoices.html")
 
 
 @bp.route(f"/accounts/<{ID}:account_id>/accept", methods=["POST"])

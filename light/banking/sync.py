@@ -29,6 +29,7 @@ from light.plumbing.jobs.runner import report_progress
 from light.plumbing.stripe_gateway import AuthenticationFailed, GatewayError, ReconnectNeeded, StripeGateway
 from light.reconciliation import matching
 from light.reconciliation.models import ReconciliationLink
+from light.statements import matching as deposit_matching
 from light.utc import from_unix as when
 from light.utc import utcnow
 
@@ -144,6 +145,8 @@ def sync_connection(connection_id: int, trigger: str = "manual", *, gateway=None
         if reconcile_payouts:
             payouts.reconcile(feed, force=trigger == "webhook")
             _match_reconciled_payouts(feed)
+            # A payout that arrived may be a deposit on a bank statement imported before it synced.
+            deposit_matching.match_organization(connection.organization_id)
     except AuthenticationFailed as exc:
         db.session.rollback()
         _access_lost(connection)

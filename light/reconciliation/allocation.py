@@ -33,6 +33,9 @@ class Allocation:
         if self._lines.setdefault(line.id, line) != line:
             raise AllocationError(f"line {line.id} is already known with other values")
 
+    def knows_invoice(self, invoice_id) -> bool:
+        return invoice_id in self._invoices
+
     def add_invoice(self, invoice: OpenInvoice) -> None:
         if self._invoices.setdefault(invoice.id, invoice) != invoice:
             raise AllocationError(f"invoice {invoice.id} is already known with other values")

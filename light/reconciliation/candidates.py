@@ -3,7 +3,8 @@
 Indexes: by recorded payment intent, by invoice number (as a reference key), by customer (Stripe
 customer id or e-mail) and currency, and by currency and outstanding amount (sorted by issue date,
 so a date window is a bisection). A re-match of N lines builds it once and keeps it current as
-links record payments, so the work grows with N, not N x invoices.
+links record payments, so the work grows with N, not N x invoices; a Re-match in batches keeps
+one for all its batches (`include` adds what a batch needs beyond the open invoices).
 """
 import re
 from bisect import bisect_left, bisect_right, insort
@@ -62,6 +63,20 @@ class Candidates:
         for invoice in invoices:
             if invoice.organization_id == organization_id:
                 self._add(invoice)
+
+    def include(self, invoices) -> None:
+        """Invoices a later batch of a Re-match needs (the ones its payment intents, metadata and
+        refunds name): a new one is added; one already here gains only the payment intents now
+        known to be recorded on it, and keeps what is outstanding as `settle` has kept it."""
+        for invoice in invoices:
+            if invoice.organization_id != self.organization_id:
+                continue
+            if invoice.id not in self._invoices:
+                self._add(invoice)
+                continue
+            for intent in invoice.payment_intent_ids:
+                if invoice.id not in self._by_intent[intent]:
+                    self._by_intent[intent].append(invoice.id)
 
     def _add(self, invoice: OpenInvoice) -> None:
         if invoice.id in self._invoices:

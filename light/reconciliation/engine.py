@@ -6,7 +6,9 @@ T4 exact amount of any customer, T5 a set of the customer's invoices, T6 a part 
 T7 a near amount. A tier that looks but does not decide leaves a note, and an unmatched line
 carries those notes as its reasons. Pure: no Flask, no database.
 """
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from light.reconciliation.allocation import Allocation, AllocationError
 from light.reconciliation.amounts import invoice_set, near_amount, part_payment
@@ -57,19 +59,42 @@ def rematch(lines: Iterable[BankLine], invoices: Iterable[OpenInvoice], *,
     payments before the next line is decided, so two lines never take the same outstanding
     amount, and a refund finds the invoice its charge settled. Lines a person decided are not
     passed in; `invoices` show what is outstanding without the lines passed in."""
-    pool = candidates_for(invoices, organization_id)
-    allocation = Allocation(invoices=pool.invoices())
-    results = []
-    for line in sorted(lines, key=lambda line: line.created):
-        decision = decide(line, pool, organization_id=organization_id)
-        if decision.outcome == "linked":
-            decision = _apply(line, decision, pool, allocation)
-        results.append((line, decision))
+    with _collector_paused():
+        pool = candidates_for(invoices, organization_id)
+        allocation = Allocation()  # each invoice joins it as a link first touches it, as outstanding then
+        results = []
+        for line in sorted(lines, key=lambda line: line.created):
+            decision = decide(line, pool, organization_id=organization_id)
+            if decision.outcome == "linked":
+                decision = _apply(line, decision, pool, allocation)
+            results.append((line, decision))
     return results
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector, paused while a batch is decided. The work per line is constant
+    (each tier reads the Candidates indexes: cProfile counts exactly 10x the calls of every function
+    for 10x the lines), but the decisions a batch keeps are new objects that survive, and every so
+    often the collector walks all of them, and all the lines and invoices, again: at 50,000 lines a
+    third of the time went to those walks, none at 5,000, so time grew faster than the lines. The
+    engine makes no reference cycles (reference counting frees what it drops), so nothing is lost;
+    whoever paused the collector first resumes it."""
+    paused_here = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused_here:
+            gc.enable()
 
 
 def _apply(line: BankLine, decision: Decision, pool: Candidates, allocation: Allocation) -> Decision:
     allocation.add_line(line)
+    for settlement in decision.settlements:
+        invoice = pool.get(settlement.invoice_id) if settlement.invoice_id is not None else None
+        if invoice is not None and not allocation.knows_invoice(invoice.id):
+            allocation.add_invoice(invoice)
     try:
         allocation.link(line.id, decision.settlements)
     except AllocationError as refused:

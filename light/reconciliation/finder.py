@@ -1,6 +1,7 @@
 """Manual match's search: the organization's open invoices in the line's currency, found by number,
 customer (name or e-mail) or amount (what is due, or the total); with nothing typed, the ones due
-exactly the line's amount first. And reading the Manual match form."""
+exactly the line's amount first; for a refund or dispute, the invoices paid something, the ones paid
+exactly the amount first. And reading the Manual match form."""
 from sqlalchemy import case, or_
 
 from light.banking.models import BankTransaction
@@ -9,7 +10,7 @@ from light.errors import InvalidInput
 from light.ids import parse_id
 from light.invoices.models import OPEN_STATUSES, Invoice
 from light.money import MoneyError, parse_amount
-from light.reconciliation.services import Allocation
+from light.reconciliation.services import Allocation, refunds_an_invoice
 
 SHOWN = 20
 MAX_QUERY = 100
@@ -20,11 +21,16 @@ def _like(text: str) -> str:
 
 
 def find_invoices(line: BankTransaction, text: str = "") -> list[Invoice]:
+    """Open invoices for money in; for a refund or dispute, the invoices that were paid something."""
     text = (text or "").replace("\x00", "").strip()[:MAX_QUERY]
-    due = Invoice.total - Invoice.amount_paid
+    if refunds_an_invoice(line):
+        due = Invoice.amount_paid
+        mine = [Invoice.amount_paid > 0]
+    else:
+        due = Invoice.total - Invoice.amount_paid
+        mine = [Invoice.status.in_(OPEN_STATUSES)]
     query = (Invoice.query.join(Customer, Customer.id == Invoice.customer_id)
-             .filter(Invoice.organization_id == line.organization_id, Invoice.status.in_(OPEN_STATUSES),
-                     Invoice.currency == line.currency))
+             .filter(Invoice.organization_id == line.organization_id, Invoice.currency == line.currency, *mine))
     if text:
         like = _like(text)
         found = [Invoice.number.ilike(like, escape="\\"), Customer.name.ilike(like, escape="\\"),

@@ -55,10 +55,13 @@ def _invoices(organization_id: int, *conditions):
             .filter(Invoice.organization_id == organization_id, Invoice.status.notin_(("draft", "void")), *conditions))
 
 
-def candidates(organization_id: int, lines: list[BankLine]) -> tuple[list[OpenInvoice], dict[str, int]]:
+def candidates(organization_id: int, lines: list[BankLine], *,
+               with_open: bool = True) -> tuple[list[OpenInvoice], dict[str, int]]:
     """The invoices the lines could settle, and the invoice each of their refunds' or disputes'
-    charges settled (ch_... -> invoice id)."""
-    payments = {line.currency for line in lines if line.kind == "charge" and line.amount > 0}
+    charges settled (ch_... -> invoice id). `with_open=False`: the caller holds the open invoices
+    already (a Re-match's later batch): only the ones the lines name, by payment intent, metadata
+    or charge, are read."""
+    payments = {line.currency for line in lines if line.kind == "charge" and line.amount > 0} if with_open else ()
     intents = {line.payment_intent for line in lines if line.payment_intent}
     charges = {line.charge for line in lines if line.kind in ("refund", "dispute") and line.charge}
     named = {int(value) for line in lines if (value := str(line.metadata.get("light_invoice_id") or "")).isdigit()}
@@ -84,6 +87,14 @@ def candidates(organization_id: int, lines: list[BankLine]) -> tuple[list[OpenIn
     if missing:
         rows.update((row.id, row) for row in _invoices(organization_id, Invoice.id.in_(missing)))
     return [_open_invoice(organization_id, row, recorded.get(row.id, ())) for row in rows.values()], charge_invoices
+
+
+def open_invoices(organization_id: int, currencies) -> list[OpenInvoice]:
+    """Every open invoice of the organization in these currencies (a Re-match's pool, read once)."""
+    if not currencies:
+        return []
+    return [_open_invoice(organization_id, row, ()) for row in _invoices(
+        organization_id, Invoice.status.in_(OPEN_STATUSES), Invoice.currency.in_(list(currencies)))]
 
 
 def _open_invoice(organization_id: int, row, intents) -> OpenInvoice:

@@ -37,23 +37,28 @@ def match_new(organization_id: int, line_ids) -> dict[str, int]:
     return match_lines(organization_id, rows)
 
 
-def match_lines(organization_id: int, rows: list[BankTransaction], *, release: bool = False) -> dict[str, int]:
+def match_lines(organization_id: int, rows: list[BankTransaction], *, release: bool = False,
+                pool: Candidates | None = None) -> dict[str, int]:
     """Decide and write a batch: links claimed by compare-and-set, suggestions and reasons saved,
     every link and suggestion logged; then the payments the links record. Counts per outcome.
-    `release`: the rows are the caller's own (Re-match): they leave the session once written."""
+    `release`: the rows are the caller's own (Re-match): they leave the session once written.
+    `pool`: a Re-match's candidates, read once for all its batches and kept current here."""
     if not rows:
         return {}
     by_id = {row.id: row for row in rows}
     lines = loading.bank_lines(rows)
-    invoices, charge_invoices = loading.candidates(organization_id, lines)
-    pool = Candidates(invoices, organization_id=organization_id)
+    invoices, charge_invoices = loading.candidates(organization_id, lines, with_open=pool is None)
+    if pool is None:
+        pool = Candidates(invoices, organization_id=organization_id)
+    else:
+        pool.include(invoices)
     pool.charge_invoices.update(charge_invoices)
-    results = [(by_id[line.id], decision) for line, decision in rematch(lines, pool, organization_id=organization_id)]
-    results = _within_invoice_totals(results, {invoice.id: invoice for invoice in invoices})
+    decided = rematch(lines, pool, organization_id=organization_id)
+    results = _within_invoice_totals([(by_id[line.id], decision) for line, decision in decided], pool.get)
     # A person who decided one of these lines since it was read keeps their decision.
     theirs = {i for (i,) in db.session.query(LineDecision.bank_transaction_id).filter(
         LineDecision.bank_transaction_id.in_(list(by_id)), LineDecision.by_person.is_(True))}
-    written, paying = _write(organization_id, [(row, d) for row, d in results if row.id not in theirs])
+    written, paying, claimed = _write(organization_id, [(row, d) for row, d in results if row.id not in theirs])
     counts = defaultdict(int)
     for _row, decision in written:
         counts[decision.outcome] += 1
@@ -61,6 +66,7 @@ def match_lines(organization_id: int, rows: list[BankTransaction], *, release: b
         for line_id, row in by_id.items():
             if line_id not in paying:
                 db.session.expunge(row)
+    failed = set()
     if paying:
         links = defaultdict(list)
         for link in ReconciliationLink.query.filter(ReconciliationLink.bank_transaction_id.in_(paying)):
@@ -69,12 +75,27 @@ def match_lines(organization_id: int, rows: list[BankTransaction], *, release: b
             if not record_payments(by_id[line_id], line_links, LIGHT_ACTOR):
                 counts["linked"] -= 1
                 counts["unmatched"] += 1
+                failed.add(line_id)
+    kept = claimed - failed  # the rows expired with the commit: their ids from before it
+    _give_back(pool, [(line, d) for line, d in decided if d.outcome == "linked" and line.id not in kept])
     return dict(counts)
+
+
+def _give_back(pool: Candidates, dropped) -> None:
+    """The engine settled these links in the pool, but they were not written (over an invoice's
+    total, a person decided first, a payment that could not be recorded): what they took is
+    outstanding again for the batches after this one."""
+    for line, decision in dropped:
+        for settlement in decision.settlements:
+            if settlement.effect == "payment" and pool.get(settlement.invoice_id) is not None:
+                pool.settle(settlement.invoice_id, -settlement.on_invoice)
+        if line.charge and pool.charge_invoices.get(line.charge) in decision.invoice_ids:
+            del pool.charge_invoices[line.charge]
 
 
 def _write(organization_id: int, results):
     """Claim, link, save the decisions and log, in one commit and one statement per table: what
-    was written, and the lines whose links record a payment on an invoice."""
+    was written, the lines whose links record a payment on an invoice, and the lines linked."""
     claimed = claim({row.id for row, d in results if d.outcome == "linked"}, OPEN, "matched")
     suggested = claim({row.id for row, d in results if d.outcome == "suggested"}, OPEN, "suggested")
     still_open = claim({row.id for row, d in results if d.outcome == "unmatched"}, OPEN, "unmatched")
@@ -99,10 +120,10 @@ def _write(organization_id: int, results):
         if values:
             db.session.execute(insert(model.__table__), values)  # executemany: one statement
     db.session.commit()
-    return written, {link["bank_transaction_id"] for link in links if link["recorded_payment"]}
+    return written, {link["bank_transaction_id"] for link in links if link["recorded_payment"]}, claimed
 
 
-def _within_invoice_totals(results, invoices: dict):
+def _within_invoice_totals(results, invoice_of):
     """The links already stored on an invoice plus the new ones never exceed its total: a new link
     that would is left unmatched, with why (the engine saw only what was outstanding)."""
     touched = {s.invoice_id for _, d in results if d.outcome == "linked" for s in d.settlements if s.invoice_id}
@@ -121,9 +142,9 @@ def _within_invoice_totals(results, invoices: dict):
             for s in decision.settlements:
                 if s.invoice_id:
                     adding[(s.invoice_id, "reversal" if s.effect == "reversal" else "settled")] += s.on_invoice
-            over = [key for key, amount in adding.items() if used[key] + amount > invoices[key[0]].total]
+            over = [key for key, amount in adding.items() if used[key] + amount > invoice_of(key[0]).total]
             if over:
-                label = invoices[over[0][0]].label
+                label = invoice_of(over[0][0]).label
                 decision = unmatched(decision.tier, *decision.reasons,
                                      f"Not linked: the lines already linked to {label} would then exceed its total")
             else:
@@ -156,10 +177,16 @@ def rematch_account(bank_account_id: int) -> dict[str, int]:
     T = BankTransaction
     ids = [i for (i,) in _undecided(db.session.query(T.id).filter(T.bank_account_id == account.id))
            .order_by(T.created, T.id)]
+    # The open invoices are read once, not once a batch: N lines against M invoices costs N + M,
+    # not N x M / BATCH. The pool stays current with what each batch links.
+    currencies = {currency for (currency,) in db.session.query(T.currency).filter(T.bank_account_id == account.id)
+                  .distinct()}
+    pool = Candidates(loading.open_invoices(account.organization_id, currencies),
+                      organization_id=account.organization_id) if ids else None
     totals = defaultdict(int)
     for start in range(0, len(ids), BATCH):
         rows = T.query.filter(T.id.in_(ids[start:start + BATCH])).order_by(T.created, T.id).all()
-        for outcome, count in match_lines(account.organization_id, rows, release=True).items():
+        for outcome, count in match_lines(account.organization_id, rows, release=True, pool=pool).items():
             totals[outcome] += count
         report_progress(100 * min(len(ids), start + BATCH) // max(1, len(ids)),
                         f"{min(len(ids), start + BATCH):,} of {len(ids):,} lines")

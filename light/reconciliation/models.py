@@ -60,11 +60,18 @@ class LineDecision(OrganizationOwned, db.Model):
 
 class ReconciliationLogEntry(OrganizationOwned, db.Model):
     """One thing done to a bank line: linked, suggested, accepted, declined, matched, unmatched,
-    excluded, included. Append-only: never updated, never deleted."""
+    excluded, included. Append-only: never updated, never deleted.
+
+    The line is a Stripe one (`bank_transaction_id`) or a deposit on an imported bank statement
+    (`statement_line_id`, with the Stripe payout it was linked to or suggested for)."""
 
     __tablename__ = "reconciliation_log"
+    __table_args__ = (db.CheckConstraint("(bank_transaction_id IS NULL) <> (statement_line_id IS NULL)",
+                                         name="one_line"),)
     id = db.Column(db.Integer, primary_key=True)
-    bank_transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transactions.id"), nullable=False, index=True)
+    bank_transaction_id = db.Column(db.Integer, db.ForeignKey("bank_transactions.id"), index=True)
+    statement_line_id = db.Column(db.Integer, db.ForeignKey("statement_lines.id"), index=True)
+    payout_id = db.Column(db.Integer, db.ForeignKey("bank_payouts.id"))
     invoice_id = db.Column(db.Integer, db.ForeignKey("invoices.id"))
     action = db.Column(db.String(20), nullable=False)
     amount = db.Column(db.BigInteger)

@@ -9,7 +9,7 @@ invoices service (`settle`, within what is due), and Unmatch reverses exactly th
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from light.banking.models import BankTransaction
 from light.errors import InvalidInput, Refused
@@ -22,6 +22,12 @@ from light.reconciliation.values import CATEGORIES, Settlement
 from light.utc import utcnow
 
 OPEN = ("unmatched", "suggested")
+REFUND_CATEGORIES = {"refund": "refunds", "dispute": "disputes"}  # the bank line's category -> the link's
+
+
+def refunds_an_invoice(line: BankTransaction) -> bool:
+    """Money out that gives a payment back (a refund, a dispute) is matched to the invoice it paid."""
+    return line.amount < 0 and line.category in REFUND_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -293,7 +299,7 @@ def match(organization_id: int, line_id: int, actor: Actor, *, allocations: list
         return link_line(line, settlements, tier=None, actor=actor, action="matched", why=why)
     if not allocations:
         raise InvalidInput({"invoices": "Choose an invoice, or a category."})
-    if line.amount <= 0:
+    if line.amount <= 0 and not refunds_an_invoice(line):
         raise InvalidInput({"invoices": "Money out is booked to a category, not to an invoice."})
     if len({a.invoice_id for a in allocations}) != len(allocations):
         raise InvalidInput({"invoices": "Choose each invoice once."})
@@ -304,12 +310,48 @@ def match(organization_id: int, line_id: int, actor: Actor, *, allocations: list
     if total > room:
         raise InvalidInput({"invoices": f"That is {format_amount(total, line.currency)}, more than the "
                                         f"{format_amount(room, line.currency)} of this line."})
-    found = check_invoices(line, [(a.invoice_id, a.amount) for a in allocations], field="invoices")
-    settlements = [Settlement(amount=a.amount, invoice_id=a.invoice_id) for a in allocations]
+    if refunds_an_invoice(line):
+        found = check_refunded(line, [(a.invoice_id, a.amount) for a in allocations], field="invoices")
+        # Like a refund Light follows to its charge (T1): the link says which invoice it gave money
+        # back on; the invoice's own refund is recorded where the refund was made, not here.
+        settlements = [Settlement(amount=a.amount, invoice_id=a.invoice_id, effect="reversal",
+                                  category=REFUND_CATEGORIES[line.category]) for a in allocations]
+        what = "the refund of" if line.category == "refund" else "the dispute of"
+    else:
+        found = check_invoices(line, [(a.invoice_id, a.amount) for a in allocations], field="invoices")
+        settlements = [Settlement(amount=a.amount, invoice_id=a.invoice_id) for a in allocations]
+        what = ""
     names = ", ".join(f"{found[a.invoice_id].display_number} ({format_amount(a.amount, line.currency)})"
                       for a in allocations)
-    return link_line(line, settlements, tier=None, actor=actor, action="matched",
-                     why=f"Matched to {names} by {actor.name}")
+    why = f"Matched as {what} {names} by {actor.name}" if what else f"Matched to {names} by {actor.name}"
+    return link_line(line, settlements, tier=None, actor=actor, action="matched", why=why)
+
+
+def check_refunded(line: BankTransaction, amounts, *, field: str) -> dict[int, Invoice]:
+    """Each (invoice id, amount): the organization's invoice in the line's currency, paid at least
+    that much more than the refunds and disputes already matched to it. Raises InvalidInput."""
+    ids = [invoice_id for invoice_id, _ in amounts]
+    found = {i.id: i for i in Invoice.query.filter(Invoice.organization_id == line.organization_id,
+                                                    Invoice.id.in_(ids or [-1]))}
+    L = ReconciliationLink
+    given_back = dict(db.session.query(L.invoice_id, func.sum(func.coalesce(L.invoice_amount, L.amount)))
+                      .filter(L.organization_id == line.organization_id, L.invoice_id.in_(ids or [-1]),
+                              L.effect == "reversal").group_by(L.invoice_id))
+    errors = {}
+    for invoice_id, amount in amounts:
+        invoice, key = found.get(invoice_id), f"amount-{invoice_id}"
+        if invoice is None:
+            errors[field] = "That invoice is not one of yours."
+            continue
+        room = invoice.amount_paid - int(given_back.get(invoice_id) or 0)
+        if invoice.currency != line.currency:
+            errors[key] = f"{invoice.display_number} is in {invoice.currency}, the line in {line.currency}."
+        elif amount > room:
+            errors[key] = (f"That is more than the {format_amount(max(room, 0), invoice.currency)} paid on "
+                           f"{invoice.display_number} and not yet given back.")
+    if errors:
+        raise InvalidInput(errors)
+    return found
 
 
 def bulk_accept(organization_id: int, line_ids, actor: Actor) -> tuple[int, list[str]]:

@@ -89,7 +89,8 @@ class PayoutDeposit(OrganizationOwned, db.Model):
 class DepositSuggestion(OrganizationOwned, db.Model):
     """A payout a deposit may carry, for a person to Accept (removed once either side is linked).
     A link a person unmatched stays here as a suggestion (`unmatched_by_id`), and Light never
-    links that pair by itself again: what a person undid stays undone."""
+    links that pair by itself again: what a person undid stays undone. A suggestion a person
+    declined (`declined_by_id`) stays too, out of sight, so Light never suggests that pair again."""
 
     __tablename__ = "statement_deposit_suggestions"
     __table_args__ = (db.UniqueConstraint("statement_line_id", "payout_id", name="uq_statement_deposit_suggestions"),)
@@ -99,3 +100,4 @@ class DepositSuggestion(OrganizationOwned, db.Model):
     reason = db.Column(db.String(500), nullable=False, default="")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     unmatched_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    declined_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))

@@ -8,7 +8,7 @@ from light.banking.models import BankPayout
 from light.errors import InvalidInput, Refused
 from light.ids import is_id
 from light.money import CURRENCIES
-from light.statements import bp, services
+from light.statements import bp, matching, services
 from light.statements.formats import MAX_BYTES
 from light.statements.formats.csv_file import DATE_FORMATS, DECIMALS, DELIMITERS, ENCODINGS
 from light.statements.models import StatementAccount, StatementImport, StatementLine, StatementUpload
@@ -129,14 +129,14 @@ def _account_page(found, status=200):
     lines = services.lines_page(found)
     links, suggested = services.deposit_states(current_user.organization_id, lines)
     return render("statements/account.html", account=found, lines=lines, links=links, suggested=suggested,
-                  imports=services.imports(found), status=status, refusal=None)
+                  imports=services.imports(found), log=services.log_page(found), status=status, refusal=None)
 
 
 @bp.route(f"/accounts/<{ID}:account_id>/match", methods=["POST"])
 @login_required
 def match(account_id):
     found = get_scoped_or_404(StatementAccount, account_id)
-    counts = services.match_deposits(found)
+    counts = matching.match_deposits(found)
     flash(f"Matched {counts['linked']} deposit{'s' if counts['linked'] != 1 else ''} to Stripe payouts; "
           f"{counts['suggested']} suggested.", "success")
     return redirect_to(url_for("statements.account", account_id=found.id))
@@ -155,9 +155,8 @@ def _line_answer(line, refusal=None, status=200):
     return redirect_to(url_for("statements.account", account_id=line.account_id) + f"#line-{line.id}")
 
 
-@bp.route(f"/lines/<{ID}:line_id>/accept", methods=["POST"])
-@login_required
-def accept(line_id):
+def _on_suggestion(line_id, action):
+    """Accept or Decline of one of a deposit's suggested payouts (the form names it)."""
     line = get_scoped_or_404(StatementLine, line_id)
     raw = (request.form.get("payout_id") or "").strip()
     payout = None
@@ -166,10 +165,22 @@ def accept(line_id):
     if payout is None:
         return _line_answer(line, "Choose one of the suggested payouts.", 422)
     try:
-        services.accept(line, payout.id, current_user.id)
+        action(line, payout.id, current_user.id)
     except Refused as refused:
         return _line_answer(line, refused.message, 409)
     return _line_answer(line)
+
+
+@bp.route(f"/lines/<{ID}:line_id>/accept", methods=["POST"])
+@login_required
+def accept(line_id):
+    return _on_suggestion(line_id, matching.accept)
+
+
+@bp.route(f"/lines/<{ID}:line_id>/decline", methods=["POST"])
+@login_required
+def decline(line_id):
+    return _on_suggestion(line_id, matching.decline)
 
 
 @bp.route(f"/lines/<{ID}:line_id>/unmatch", methods=["POST"])
@@ -177,7 +188,7 @@ def accept(line_id):
 def unmatch(line_id):
     line = get_scoped_or_404(StatementLine, line_id)
     try:
-        services.unmatch(line, current_user.id)
+        matching.unmatch(line, current_user.id)
     except Refused as refused:
         return _line_answer(line, refused.message, 409)
     return _line_answer(line)

@@ -1,5 +1,6 @@
 """Bank statements: add a bank account, import a statement (CSV after its mapping, OFX and CAMT.053
-at once), and match deposits to Stripe payouts. Plain values in, commit, InvalidInput or Refused out."""
+at once), then match its deposits to Stripe payouts (light/statements/matching.py); and what the pages
+show. Plain values in, commit, InvalidInput or Refused out."""
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -8,7 +9,8 @@ from light.banking.models import BankPayout
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.money import is_currency
-from light.statements import deposits, formats
+from light.reconciliation.models import ReconciliationLogEntry
+from light.statements import formats, matching
 from light.statements.formats.common import keyed
 from light.statements.formats.csv_file import CsvMapping
 from light.statements.models import (
@@ -23,7 +25,6 @@ from light.utc import utcnow
 
 CHUNK = 500  # ids and keys per IN (...): well under every database's parameter limit
 UPLOAD_KEPT = timedelta(days=1)
-CLOSED_PAYOUTS = ("failed", "canceled")
 FORMAT_NAMES = {"csv": "CSV", "ofx": "OFX", "camt053": "CAMT.053"}
 
 
@@ -160,8 +161,8 @@ def store(account: StatementAccount, parsed: formats.ParsedStatement, file_name:
             db.session.rollback()
             if attempt == 2:
                 raise Refused("Another import of this bank account was running; import the file again.") from None
-    if match and result.added_count:
-        match_deposits(account)
+    if match:  # even when nothing was added: a payout may have synced since the last import
+        matching.match_deposits(account)
     return result
 
 
@@ -196,119 +197,6 @@ def _store(account, parsed, file_name, user_id) -> StatementImport:
     return record
 
 
-# -- deposits and payouts -------------------------------------------------------------------------
-def _trace_id(payout: BankPayout) -> str | None:
-    # The bank feed may not record a payout's trace id (yet); use it where the column exists.
-    return getattr(payout, "trace_id", None) or None
-
-
-def match_deposits(account: StatementAccount) -> dict:
-    """Link each deposit of the account that carries exactly one Stripe payout, and suggest the
-    rest that fit. Never touches a link, nor links a pair a person unmatched. Commits."""
-    linked_lines = db.session.query(PayoutDeposit.statement_line_id).filter(
-        PayoutDeposit.organization_id == account.organization_id)
-    L = StatementLine
-    rows = (db.session.query(L.id, L.date, L.amount, L.currency, L.description, L.reference)
-            .filter(L.account_id == account.id, L.amount > 0, L.id.not_in(linked_lines)).all())
-    found = [deposits.Deposit(r.id, r.date, r.amount, r.currency, f"{r.description} {r.reference}") for r in rows]
-    payouts = _open_payouts(account, {d.amount for d in found})
-    held = {(s.statement_line_id, s.payout_id) for s in DepositSuggestion.query.filter(
-        DepositSuggestion.organization_id == account.organization_id, DepositSuggestion.unmatched_by_id.isnot(None))}
-    decisions = deposits.decide(found, payouts)
-    counts = {"linked": 0, "suggested": 0}
-    try:
-        _apply(account, decisions, held, counts)
-        db.session.commit()
-    except IntegrityError:  # a person (or another import) linked one of these a moment ago: theirs stands
-        db.session.rollback()
-        counts = {"linked": 0, "suggested": 0}
-    return counts
-
-
-def _apply(account: StatementAccount, decisions: list, held: set, counts: dict) -> None:
-    now = utcnow()
-    for decision in decisions:
-        if decision.outcome == "link" and (decision.deposit_id, decision.payout_ids[0]) not in held:
-            db.session.add(PayoutDeposit(organization_id=account.organization_id, statement_line_id=decision.deposit_id,
-                                         payout_id=decision.payout_ids[0], reason=decision.reason[:500], linked_at=now))
-            _drop_suggestions(decision.deposit_id, decision.payout_ids[0])
-            counts["linked"] += 1
-        elif decision.payout_ids:
-            _suggest(account.organization_id, decision, held)
-            counts["suggested"] += 1
-
-
-def _open_payouts(account: StatementAccount, amounts: set[int]) -> list[deposits.Payout]:
-    """Payouts in the account's currency, of one of `amounts`, not closed and not linked yet."""
-    if not amounts:
-        return []
-    linked = db.session.query(PayoutDeposit.payout_id).filter(PayoutDeposit.organization_id == account.organization_id)
-    found, amounts = [], sorted(amounts)
-    for start in range(0, len(amounts), CHUNK):
-        query = BankPayout.query.filter(BankPayout.organization_id == account.organization_id,
-                                        BankPayout.currency == account.currency.upper(),
-                                        BankPayout.amount.in_(amounts[start:start + CHUNK]),
-                                        BankPayout.arrival_date.isnot(None), BankPayout.id.not_in(linked))
-        found += [deposits.Payout(p.id, p.stripe_id, p.amount, p.currency, p.arrival_date.date(), _trace_id(p))
-                  for p in query if p.status not in CLOSED_PAYOUTS]
-    return found
-
-
-def _suggest(organization_id: int, decision: deposits.Decision, held: set) -> None:
-    current = {s.payout_id: s for s in DepositSuggestion.query.filter_by(statement_line_id=decision.deposit_id)}
-    for payout_id, suggestion in current.items():
-        if payout_id not in decision.payout_ids and (decision.deposit_id, payout_id) not in held:
-            db.session.delete(suggestion)
-    for payout_id in decision.payout_ids:
-        if payout_id not in current:
-            db.session.add(DepositSuggestion(organization_id=organization_id, statement_line_id=decision.deposit_id,
-                                             payout_id=payout_id, reason=decision.reason[:500]))
-
-
-def _drop_suggestions(line_id: int, payout_id: int) -> None:
-    DepositSuggestion.query.filter((DepositSuggestion.statement_line_id == line_id)
-                                   | (DepositSuggestion.payout_id == payout_id)).delete(synchronize_session=False)
-
-
-def accept(line: StatementLine, payout_id: int, user_id: int) -> PayoutDeposit:
-    """A person accepts a suggested payout for a deposit."""
-    suggestion = DepositSuggestion.query.filter_by(organization_id=line.organization_id, statement_line_id=line.id,
-                                                   payout_id=payout_id).one_or_none()
-    if suggestion is None:
-        raise Refused("That suggestion is no longer open: the page was out of date.")
-    if PayoutDeposit.query.filter((PayoutDeposit.statement_line_id == line.id)
-                                  | (PayoutDeposit.payout_id == payout_id)).first():
-        raise Refused("This deposit or that payout was matched a moment ago.")
-    link = PayoutDeposit(organization_id=line.organization_id, statement_line_id=line.id, payout_id=payout_id,
-                         linked_by_id=user_id, reason=suggestion.reason)
-    try:  # the unique link columns decide between two people accepting at once
-        db.session.add(link)
-        db.session.flush()
-        _drop_suggestions(line.id, payout_id)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Refused("This deposit or that payout was matched a moment ago.") from None
-    return link
-
-
-def unmatch(line: StatementLine, user_id: int) -> None:
-    """Undo a deposit's link; the pair stays as a suggestion, which Light won't link by itself again."""
-    link = PayoutDeposit.query.filter_by(organization_id=line.organization_id, statement_line_id=line.id).one_or_none()
-    if link is None:
-        raise Refused("This deposit is not matched to a payout.")
-    payout_id, reason = link.payout_id, link.reason
-    db.session.delete(link)
-    db.session.flush()
-    suggestion = DepositSuggestion.query.filter_by(statement_line_id=line.id, payout_id=payout_id).one_or_none()
-    if suggestion is None:
-        suggestion = DepositSuggestion(organization_id=line.organization_id, statement_line_id=line.id,
-                                       payout_id=payout_id, reason=reason)
-        db.session.add(suggestion)
-    suggestion.unmatched_by_id = user_id
-    db.session.commit()
-
-
 # -- what the pages show --------------------------------------------------------------------------
 def lines_page(account: StatementAccount, *, limit: int = 200) -> list[StatementLine]:
     return (StatementLine.query.filter_by(account_id=account.id)
@@ -327,6 +215,7 @@ def import_matches(record: StatementImport) -> dict:
                                         PayoutDeposit.statement_line_id.in_(lines)).count()
     suggested = (db.session.query(DepositSuggestion.statement_line_id).distinct()
                  .filter(DepositSuggestion.organization_id == record.organization_id,
+                         DepositSuggestion.declined_by_id.is_(None),
                          DepositSuggestion.statement_line_id.in_(lines)).count())
     return {"linked": linked, "suggested": suggested}
 
@@ -343,6 +232,7 @@ def deposit_states(organization_id: int, lines: list[StatementLine]) -> tuple[di
     for suggestion, payout in (db.session.query(DepositSuggestion, BankPayout)
                                .join(BankPayout, BankPayout.id == DepositSuggestion.payout_id)
                                .filter(DepositSuggestion.organization_id == organization_id,
+                                       DepositSuggestion.declined_by_id.is_(None),
                                        DepositSuggestion.statement_line_id.in_(ids))
                                .order_by(BankPayout.arrival_date, BankPayout.id)):
         suggested.setdefault(suggestion.statement_line_id, []).append((suggestion, payout))
@@ -356,3 +246,13 @@ def deposit_for_payout(payout: BankPayout):
             .join(StatementAccount, StatementAccount.id == StatementLine.account_id)
             .filter(PayoutDeposit.organization_id == payout.organization_id, PayoutDeposit.payout_id == payout.id)
             .one_or_none())
+
+
+def log_page(account: StatementAccount, *, limit: int = 50) -> list[tuple]:
+    """The account's newest reconciliation log entries: (entry, statement line, payout or None)."""
+    E = ReconciliationLogEntry
+    return (db.session.query(E, StatementLine, BankPayout)
+            .join(StatementLine, StatementLine.id == E.statement_line_id)
+            .outerjoin(BankPayout, BankPayout.id == E.payout_id)
+            .filter(E.organization_id == account.organization_id, StatementLine.account_id == account.id)
+            .order_by(E.created_at.desc(), E.id.desc()).limit(limit).all())

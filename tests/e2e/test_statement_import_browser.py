@@ -1,5 +1,6 @@
 """A person imports their bank's OFX statement in a real browser, and the deposit that is a Stripe
-payout is matched to it: the payout then says it reached the bank."""
+payout is matched to it: the payout then says it reached the bank; Unmatch, Accept and Decline, each
+in the reconciliation log."""
 import time
 
 import pytest
@@ -83,3 +84,14 @@ def test_an_ofx_statement_whose_deposit_is_a_stripe_payout_matches_it(live_serve
     expect(deposit.get_by_role("button", name=f"Accept {payout.stripe_id}")).to_be_visible()
     deposit.get_by_role("button", name=f"Accept {payout.stripe_id}").click()
     expect(deposit).to_contain_text("Matched")
+
+    # Unmatch again and Decline: the suggestion goes away, and the log says who did each thing.
+    deposit.get_by_role("button", name="Unmatch").click()
+    deposit.get_by_role("button", name="Decline").click()
+    expect(deposit).to_contain_text("No payout")
+    expect(deposit.get_by_role("button", name=f"Accept {payout.stripe_id}")).to_have_count(0)
+    page.reload()
+    log = page.locator("table.reconciliation-log")
+    for action in ("Linked", "Unmatched", "Accepted", "Declined"):
+        expect(log).to_contain_text(action)
+    expect(log).to_contain_text("Ada Lovelace")

@@ -2,6 +2,8 @@
 says why it left the rest; people accept, decline, match, unmatch and exclude; the invariants hold
 and every step is in the append-only log."""
 import threading
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
@@ -121,6 +123,76 @@ def test_rematch_links_what_became_certain_and_never_touches_a_persons_match(own
     assert [link.user_id for link in links_of(mine)] == [owner.id]
 
 
+def test_flask_rematch_runs_rematch_for_one_organization_and_prints_its_counts(app, auth, owner, account, person):
+    from datetime import date, datetime
+
+    from light.banking.models import BankPayout
+    from light.statements.models import PayoutDeposit, StatementImport, StatementLine
+    from tests.fixtures.owned.statements import statement_account
+
+    line = bank_line(account, 2500, description="for INV-0777")
+    mine = bank_line(account, 900)
+    match(line, mine)
+    invoice = issued_invoice(owner.organization_id, 2500, number="INV-0777")
+    other = issued_invoice(owner.organization_id, 900)
+    services.match(owner.organization_id, mine.id, person, allocations=[Allocation(other.id, 900)])
+    payout = BankPayout(organization_id=owner.organization_id, bank_account_id=account.id, stripe_id="po_cli",
+                        amount=150000, currency="USD", status="paid", arrival_date=datetime(2026, 1, 9, 12))
+    bank = statement_account(owner)
+    record = StatementImport(organization_id=owner.organization_id, account_id=bank.id, file_name="a.ofx", format="ofx")
+    db.session.add_all([payout, record])
+    db.session.flush()
+    db.session.add(StatementLine(organization_id=owner.organization_id, account_id=bank.id, import_id=record.id,
+                                 line_key="id:1", date=date(2026, 1, 9), amount=150000, currency="USD",
+                                 description="STRIPE", reference=""))
+    stranger = auth.create_owner(organization="Other Ltd")
+    theirs = seed_connection(stranger, "acct_rec_tests02")[1]
+    issued_invoice(stranger.organization_id, 700, number="INV-0700")
+    untouched = bank_line(theirs, 700, description="INV-0700")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rematch", "--org", str(owner.organization_id)])
+    assert result.exit_code == 0, result.output
+    assert f"Organization {owner.organization_id}, {account.name}: 1 matched, 0 suggested, 0 left unmatched" \
+        in result.output
+    assert "1 deposits matched to Stripe payouts, 0 suggested" in result.output
+    assert links_of(line)[0].invoice_id == invoice.id and [link.user_id for link in links_of(mine)] == [owner.id]
+    assert PayoutDeposit.query.one().payout_id == payout.id
+    assert state(untouched) == "unmatched", "another organization's lines wait for their own run"
+    again = app.test_cli_runner().invoke(args=["rematch", "--org", str(owner.organization_id)])
+    assert "0 matched" in again.output and "0 deposits matched" in again.output
+    everyone = app.test_cli_runner().invoke(args=["rematch"])
+    assert everyone.exit_code == 0 and state(untouched) == "matched"
+    missing = app.test_cli_runner().invoke(args=["rematch", "--org", "999999"])
+    assert missing.exit_code != 0 and "No organization" in missing.output
+
+
+def test_rematch_in_batches_reads_the_open_invoices_once_and_keeps_them_current(monkeypatch, owner, account):
+    monkeypatch.setattr(matching, "BATCH", 2)  # five lines: three batches
+    open_one = issued_invoice(owner.organization_id, 5000, number="INV-0900")
+    paid = issued_invoice(owner.organization_id, 3000, status="paid", amount_paid=3000, payment_intent="pi_batch3")
+    lines = [bank_line(account, 5000, description="INV-0900", created=datetime(2026, 1, 10, 12)),
+             bank_line(account, -40, category="fee", type="stripe_fee", created=datetime(2026, 1, 11, 12)),
+             bank_line(account, 5000, description="INV-0900 again", created=datetime(2026, 1, 12, 12)),
+             bank_line(account, 7777, created=datetime(2026, 1, 13, 12)),
+             bank_line(account, 3000, payment_intent_id="pi_batch3", created=datetime(2026, 1, 14, 12))]
+    lines = [SimpleNamespace(id=line.id) for line in lines]  # Re-match lets go of the rows it read
+    open_id, paid_id, account_id = open_one.id, paid.id, account.id
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert matching.rematch_account(account_id) == {"linked": 3, "unmatched": 2}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM invoices" in s
+             and "invoices.status IN" in s]
+    assert len(reads) == 1, "the open invoices are read once for all the batches"
+    assert [state(line) for line in lines] == ["matched", "matched", "unmatched", "unmatched", "matched"]
+    assert "nothing is outstanding" in " ".join(reasons(lines[2])), "the second batch saw the first one's payment"
+    assert [link.invoice_id for link in links_of(lines[4])] == [paid_id]  # its payment intent, in a later batch
+    assert (db.session.get(Invoice, open_id).amount_paid, db.session.get(Invoice, paid_id).amount_paid) == (5000, 3000)
+
+
 def test_manual_match_to_several_invoices_and_to_a_category(owner, account, person):
     first, second = issued_invoice(owner.organization_id, 3000), issued_invoice(owner.organization_id, 2000)
     line = bank_line(account, 5000)
@@ -132,6 +204,38 @@ def test_manual_match_to_several_invoices_and_to_a_category(owner, account, pers
     services.match(owner.organization_id, transfer.id, person, category="other")
     (link,) = links_of(transfer)
     assert (link.invoice_id, link.category, link.amount, link.effect) == (None, "other", 800, "booking")
+
+
+def test_a_refund_is_matched_by_hand_to_the_invoice_it_gave_money_back_on_and_unmatched(client, auth, owner,
+                                                                                         account, person):
+    paid = issued_invoice(owner.organization_id, 5000, status="paid", amount_paid=5000)
+    issued_invoice(owner.organization_id, 2000)  # open, never paid: nothing to give back on it
+    refund = bank_line(account, -2000, category="refund", type="refund", description="Refund")
+    auth.login(owner)
+    form = client.get(f"/bank-reconciliation/lines/{refund.id}/match").get_data(as_text=True)
+    assert "Find the invoice it gave money back on" in form and paid.display_number in form
+    assert form.count('name="invoice"') == 1, "only the invoice that was paid something is offered"
+    answer = client.post(f"/bank-reconciliation/lines/{refund.id}/match",
+                         data={"invoice": str(paid.id), f"amount-{paid.id}": "20.00"})
+    assert answer.status_code == 303
+    (link,) = links_of(refund)
+    assert (link.invoice_id, link.amount, link.effect, link.category, link.recorded_payment) == (
+        paid.id, 2000, "reversal", "refunds", False)
+    assert (state(refund), invoice_now(paid).amount_paid) == ("matched", 5000)
+    entry = ReconciliationLogEntry.query.filter_by(bank_transaction_id=refund.id).one()
+    assert entry.action == "matched" and entry.why.startswith(f"Matched as the refund of {paid.display_number}")
+    # A second refund for more than was paid and not yet given back is refused beside its amount.
+    second = bank_line(account, -4000, category="refund", type="refund")
+    refused = client.post(f"/bank-reconciliation/lines/{second.id}/match",
+                          data={"invoice": str(paid.id), f"amount-{paid.id}": "40.00"})
+    assert refused.status_code == 422 and "not yet given back" in refused.get_data(as_text=True)
+    assert links_of(second) == [] and state(second) == "unmatched"
+    services.unmatch(owner.organization_id, refund.id, person)
+    assert (links_of(refund), state(refund), invoice_now(paid).amount_paid) == ([], "unmatched", 5000)
+    fee = bank_line(account, -300, category="fee", type="stripe_fee")
+    with pytest.raises(InvalidInput) as not_a_refund:
+        services.match(owner.organization_id, fee.id, person, allocations=[Allocation(paid.id, 300)])
+    assert "booked to a category" in not_a_refund.value.errors["invoices"]
 
 
 @pytest.mark.parametrize("allocations, field", [

@@ -167,3 +167,34 @@ def test_an_invoice_collected_through_stripe_is_matched_by_itself_when_its_accou
     assert db.session.get(Invoice, invoice.id, populate_existing=True).amount_paid == invoice.total
     page = client.get(f"/bank-reconciliation/accounts/{line.bank_account_id}").get_data(as_text=True)
     assert f'href="/invoices/{invoice.id}">{invoice.number}</a>' in page
+
+
+def test_a_deposit_imported_before_its_payout_synced_is_matched_by_the_next_sync(owner, connection, stripe_sandbox,
+                                                                                 sandbox_key):
+    from light.banking.models import BankPayout
+    from light.statements.matching import match_organization
+    from light.statements.models import PayoutDeposit, StatementImport, StatementLine
+    from tests.fixtures.owned.statements import statement_account
+
+    stripe_sandbox.seed(account=connection.stripe_user_id, balance_transactions=40, currencies=["usd"],
+                        payout_every_days=7)
+    assert sync.sync_connection(connection.id).error is None
+    payout = BankPayout.query.filter(BankPayout.status == "paid", BankPayout.arrival_date.isnot(None)).first()
+    assert payout is not None
+    # The statement was imported before that payout was synced: stored as the import stores it, unmatched.
+    account = statement_account(owner)
+    record = StatementImport(organization_id=owner.organization_id, account_id=account.id, file_name="bank.ofx",
+                             format="ofx")
+    db.session.add(record)
+    db.session.flush()
+    line = StatementLine(organization_id=owner.organization_id, account_id=account.id, import_id=record.id,
+                         line_key="id:DEP1", date=payout.arrival_date.date(), amount=payout.amount, currency="USD",
+                         description="STRIPE PAYOUT", reference="")
+    db.session.add(line)
+    db.session.commit()
+    assert sync.sync_connection(connection.id).error is None
+    link = PayoutDeposit.query.one()
+    assert (link.statement_line_id, link.payout_id, link.linked_by_id) == (line.id, payout.id, None)
+    assert match_organization(owner.organization_id) == {"linked": 0, "suggested": 0}  # twice: nothing more
+    assert sync.sync_connection(connection.id).error is None
+    assert PayoutDeposit.query.count() == 1

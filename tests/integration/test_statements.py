@@ -8,7 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func
 
+from light.auth.models import User
 from light.extensions import db
+from light.reconciliation.models import ReconciliationLogEntry
 from light.statements.models import (
     DepositSuggestion,
     PayoutDeposit,
@@ -197,6 +199,16 @@ def test_a_deposit_that_is_a_stripe_payout_links_by_itself_and_the_payout_says_i
     assert "Reached the bank on" in page and "Business checking" in page and "matched by Light" in page
 
 
+def test_reimporting_a_statement_matches_a_deposit_whose_payout_synced_since(client, owner):
+    send(client, OFX)
+    assert PayoutDeposit.query.count() == 0
+    payout = stripe_payout(owner)
+    account = StatementAccount.query.one()
+    response = send(client, OFX, account_id=str(account.id))
+    assert "0 lines added" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert PayoutDeposit.query.one().payout_id == payout.id
+
+
 def test_unmatch_keeps_the_pair_as_a_suggestion_that_light_never_relinks_and_accept_links_it_again(client, owner):
     payout = stripe_payout(owner)
     send(client, OFX)
@@ -234,6 +246,65 @@ def test_two_fitting_payouts_are_suggested_and_a_person_accepts_one(client, owne
     assert PayoutDeposit.query.one().payout_id == second.id
 
 
+def test_a_declined_suggestion_goes_away_and_is_never_suggested_again_for_that_pair(client, owner):
+    first = stripe_payout(owner)
+    second = stripe_payout(owner, stripe_id="po_owned_dep2", stripe_user_id="acct_owned_dep2",
+                           arrival=datetime(2026, 1, 12, 12))
+    send(client, OFX)
+    line = StatementLine.query.filter_by(amount=150000).one()
+    answer = client.post(f"/bank-reconciliation/statements/lines/{line.id}/decline", data={"payout_id": first.id},
+                         headers={"HX-Request": "true"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and f"Accept {second.stripe_id}" in page and f"Accept {first.stripe_id}<" not in page
+    account = StatementAccount.query.one()
+    client.post(f"/bank-reconciliation/statements/accounts/{account.id}/match")
+    assert PayoutDeposit.query.count() == 0, "the other payout is no longer contended, yet a person chose"
+    page = client.get(f"/bank-reconciliation/statements/accounts/{account.id}").get_data(as_text=True)
+    assert f"Accept {first.stripe_id}<" not in page and f"Accept {second.stripe_id}" in page
+    # Declining the other one too: nothing is suggested, nothing links, even after another match.
+    client.post(f"/bank-reconciliation/statements/lines/{line.id}/decline", data={"payout_id": second.id})
+    client.post(f"/bank-reconciliation/statements/accounts/{account.id}/match")
+    page = client.get(f"/bank-reconciliation/statements/accounts/{account.id}").get_data(as_text=True)
+    assert "Accept po_" not in page and PayoutDeposit.query.count() == 0
+    again = client.post(f"/bank-reconciliation/statements/lines/{line.id}/decline", data={"payout_id": second.id},
+                        headers={"HX-Request": "true"})
+    assert again.status_code == 409 and "no longer open" in again.get_data(as_text=True)
+    accept = client.post(f"/bank-reconciliation/statements/lines/{line.id}/accept", data={"payout_id": first.id},
+                         headers={"HX-Request": "true"})
+    assert accept.status_code == 409 and PayoutDeposit.query.count() == 0
+
+
+def test_what_light_and_people_do_to_deposits_goes_into_the_reconciliation_log(client, owner):
+    payout = stripe_payout(owner)
+    other = stripe_payout(owner, stripe_id="po_owned_dep2", stripe_user_id="acct_owned_dep2",
+                          arrival=datetime(2026, 1, 12, 12))
+    send(client, OFX)  # two payouts fit: both suggested
+    line = StatementLine.query.filter_by(amount=150000).one()
+    client.post(f"/bank-reconciliation/statements/lines/{line.id}/decline", data={"payout_id": other.id})
+    client.post(f"/bank-reconciliation/statements/lines/{line.id}/accept", data={"payout_id": payout.id})
+    client.post(f"/bank-reconciliation/statements/lines/{line.id}/unmatch")
+    entries = ReconciliationLogEntry.query.order_by(ReconciliationLogEntry.id).all()
+    name = db.session.get(User, owner.id).name
+    assert [(e.action, e.payout_id, e.who) for e in entries] == [
+        ("suggested", payout.id, "Light"), ("suggested", other.id, "Light"), ("declined", other.id, name),
+        ("accepted", payout.id, name), ("unmatched", payout.id, name)]
+    assert all(e.statement_line_id == line.id and e.bank_transaction_id is None and e.amount == 150000
+               for e in entries)
+    account = StatementAccount.query.one()
+    client.post(f"/bank-reconciliation/statements/accounts/{account.id}/match")  # nothing new: nothing logged
+    assert ReconciliationLogEntry.query.count() == 5
+    page = client.get(f"/bank-reconciliation/statements/accounts/{account.id}").get_data(as_text=True)
+    assert "Reconciliation log" in page and "Declined payout po_owned_dep2" in page and "Unmatched" in page
+
+
+def test_a_deposit_light_links_is_logged_as_linked_by_light(client, owner):
+    payout = stripe_payout(owner)
+    send(client, OFX)
+    (entry,) = ReconciliationLogEntry.query.all()
+    assert (entry.action, entry.payout_id, entry.who, entry.user_id) == ("linked", payout.id, "Light", None)
+    assert "Same amount and currency as payout po_owned_dep" in entry.why
+
+
 def test_accepting_another_organizations_payout_is_refused(client, auth, owner):
     stripe_payout(owner)
     foreign = stripe_payout(auth.create_owner(organization="Other Ltd"), stripe_id="po_foreign",
@@ -250,7 +321,7 @@ def test_another_organizations_statement_line_answers_404(client, auth, owner):
     send(client, OFX)
     line = StatementLine.query.filter_by(amount=150000).one()
     auth.login(auth.create_owner(organization="Other Ltd"))
-    for action in ("unmatch", "accept"):
+    for action in ("unmatch", "accept", "decline"):
         assert client.post(f"/bank-reconciliation/statements/lines/{line.id}/{action}").status_code == 404
     assert PayoutDeposit.query.count() == 1
 
@@ -297,3 +368,15 @@ def test_the_same_statement_imported_ten_times_at_once_is_stored_once(app, clien
     db.session.expire_all()
     assert StatementLine.query.count() == 3
     assert sum(i.added_count for i in StatementImport.query) == 3
+
+
+def test_ten_runs_of_the_deposit_matching_at_once_link_and_log_once(app, client, owner):
+    send(client, OFX)  # before its payout synced: nothing to match yet
+    stripe_payout(owner)
+    account_id = StatementAccount.query.one().id
+    url = f"/bank-reconciliation/statements/accounts/{account_id}/match"
+    statuses = at_once(app, client, lambda c: c.post(url))
+    assert statuses == [303] * 10, statuses
+    db.session.expire_all()
+    assert PayoutDeposit.query.count() == 1
+    assert [e.action for e in ReconciliationLogEntry.query] == ["linked"]

@@ -486,3 +486,21 @@ def test_settlements_are_positive_and_name_an_invoice_or_only_a_category():
         Settlement(amount=1, category="stripe_fees", effect="booking", invoice_id=1)
     with pytest.raises(ValueError):
         Settlement(amount=1)
+
+
+# Growth: the cycle collector is paused while a batch is decided, and resumed as it was found
+def test_rematch_resumes_the_cycle_collector_it_paused_even_when_a_line_fails():
+    import gc
+
+    assert gc.isenabled()
+    rematch([charge()], [invoice()], organization_id=ORG)
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        rematch([charge(), charge()], [invoice(), invoice()], organization_id=ORG)  # invoice 1 twice
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        rematch([charge()], [invoice()], organization_id=ORG)
+        assert not gc.isenabled(), "a caller that paused it resumes it"
+    finally:
+        gc.enable()
