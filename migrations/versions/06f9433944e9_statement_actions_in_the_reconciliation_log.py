@@ -2,7 +2,7 @@
 line, and the payout), and deposit suggestions a person declined
 
 Revision ID: 06f9433944e9
-Revises: 901c543c6db9
+Revises: c9c576b627f5
 Create Date: 2026-12-03 13:25:23.389939
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '06f9433944e9'
-down_revision = '901c543c6db9'
+down_revision = 'c9c576b627f5'
 branch_labels = None
 depends_on = None
 
