@@ -139,6 +139,8 @@ def view_load(base, account_id, total, concurrency):
         sessions.append(session)
     url = f"{base}/bank-reconciliation/accounts/{account_id}"
     timed(leader, "GET", url)  # warm
+    one = sorted(timed(leader, "GET", url)[0] * 1000 for _ in range(20))
+    print(f"reconciliation view, one connection: median {one[10]:.0f} ms, best {one[0]:.0f} ms (20 requests)")
     results, seconds = hammer([lambda s: timed(s, "GET", url)] * total, concurrency, sessions)
     report(f"reconciliation view, {concurrency} connections", results, seconds)
 
@@ -225,6 +227,8 @@ def main():
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/healthz")
         print(f"database: {db_url.split(':', 1)[0]}, gunicorn 2 workers x 4 threads, Redis {args.redis_url}")
+        # The machine may be shared: the figures mean little without how busy it was.
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}, {} cores".format(*os.getloadavg(), os.cpu_count()))
         view_load(base, account_id, args.requests, args.concurrency)
         answers = webhook_load(base, account, args.events, args.concurrency)
         engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -236,6 +240,7 @@ def main():
         twice = sum(1 for replies in answers.values() if replies.count("recorded") > 1)
         print(f"worker drain: {processed:,} events in {seconds:.1f}s = {processed / seconds:.0f} events/s "
               f"(one worker, its start included), {syncs} syncs caused")
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(f"events: {args.events:,} sent ({len(answers) and sum(map(len, answers.values())):,} deliveries), "
               f"{recorded:,} recorded, lost {args.events - min(recorded, processed):,}, "
               f"duplicated {twice + max(0, recorded - args.events):,}")

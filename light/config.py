@@ -28,6 +28,7 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env("REDIS_URL") or None
         self.RQ_QUEUE = env("RQ_QUEUE", "light")
+        self.LOG_FORMAT = env("LIGHT_LOG_FORMAT", "text")  # "json": one JSON object a log line
         # Without Redis the web process ticks the clock itself (see light.plumbing.jobs.clock.start_embedded).
         self.EMBEDDED_CLOCK = _flag("LIGHT_EMBEDDED_CLOCK", "1")
         self.LIGHT_ENCRYPTION_KEY = env("LIGHT_ENCRYPTION_KEY")

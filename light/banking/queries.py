@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 
+from light.banking import view_cache
 from light.banking.categories import CATEGORIES
 from light.banking.chart import balance_series, chart_points
 from light.banking.models import BankAccount, BankTransaction
@@ -130,19 +131,34 @@ def transactions_page(bank_account: BankAccount, filters: Filters, after: str | 
 
 def balance_chart(bank_account: BankAccount, days: int = CHART_DAYS):
     """The balance over the last `days` days, walked back from today's balance."""
-    T = BankTransaction
     since = utcnow() - timedelta(days=days)
-    day = func.date(T.created)
-    rows = (db.session.query(day, func.sum(T.net)).filter(T.bank_account_id == bank_account.id, T.created >= since)
-            .group_by(day).all())
-    daily = [(d if isinstance(d, date) else date.fromisoformat(str(d)), int(total)) for d, total in rows]
+    # Whole days are kept (from the first day's midnight); a day shows when a line of it falls in
+    # the window. The first day's own sum never moves the series (balance_series walks back).
+    days_in = view_cache.cached(db.session, ("daily", bank_account.id, since.date()),
+                                lambda: _daily_sums(bank_account.id, since.date()))
+    daily = [(d, total) for d, total, last in days_in if last >= since]
     return chart_points(balance_series(daily, bank_account.total))
+
+
+def _daily_sums(bank_account_id: int, first_day: date) -> list[tuple[date, int, datetime]]:
+    """(day, net moved that day, its latest line's time) from `first_day` on."""
+    T = BankTransaction
+    day = func.date(T.created)
+    rows = (db.session.query(day, func.sum(T.net), func.max(T.created))
+            .filter(T.bank_account_id == bank_account_id,
+                    T.created >= datetime.combine(first_day, datetime.min.time()))
+            .group_by(day).all())
+    return [(d if isinstance(d, date) else date.fromisoformat(str(d)), int(total), last) for d, total, last in rows]
 
 
 def state_counts(bank_account: BankAccount) -> dict[str, int]:
     """How many of the account's lines are in each match state, in one query."""
+    return dict(view_cache.cached(db.session, ("counts", bank_account.id), lambda: _state_counts(bank_account.id)))
+
+
+def _state_counts(bank_account_id: int) -> dict[str, int]:
     T = BankTransaction
-    found = dict(db.session.query(T.match_state, func.count(T.id)).filter(T.bank_account_id == bank_account.id)
+    found = dict(db.session.query(T.match_state, func.count(T.id)).filter(T.bank_account_id == bank_account_id)
                  .group_by(T.match_state).all())
     return {state: int(found.get(state, 0)) for state in STATES}
 

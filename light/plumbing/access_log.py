@@ -6,6 +6,14 @@ from light.plumbing.redact import redact_url
 
 
 class RedactingLogger(Logger):
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        # Gunicorn's default line, plus the request id Light answered with: the access line and the
+        # application's own lines for one request share it (light/plumbing/request_ids.py).
+        setting = cfg.settings["access_log_format"]
+        if setting.value == setting.default:
+            setting.set(setting.default + ' request_id=%({x-request-id}o)s')
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         path = redact_url(atoms.get("U", "") + (f"?{atoms['q']}" if atoms.get("q") else ""))

@@ -58,3 +58,5 @@ def test_the_web_process_logs_requests_without_their_tokens_or_query_strings(tmp
     assert '"GET /invite/… HTTP/1.1"' in output
     assert '"GET /bank-reconciliation/connect/stripe/callback?… HTTP/1.1"' in output
     assert "s3cret" not in output
+    assert all(" request_id=" in line and not line.endswith("request_id=-")
+               for line in output.splitlines() if '"GET /' in line)  # the id Light answered with

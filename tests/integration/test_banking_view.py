@@ -1,4 +1,5 @@
 """The reconciliation view: filters (htmx), keyset pages, payouts, the chart, bad input."""
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -129,3 +130,63 @@ def test_a_payout_row_expands_to_what_it_paid_out(client, bank_account):
                           headers={"HX-Request": "true", "HX-Target": "x"}).get_data(as_text=True)
     assert "<html" not in expanded and sorted(ids(expanded)) == ["txn_0000", "txn_0001"]
     assert "Matches the payout" in expanded
+
+
+# -- the counts and the chart, kept until the feed is written -----------------------------------
+def counts(html):
+    return {state: int(n) for state, n in re.findall(r'data-state="(\w+)"[^>]*>[^<]*<strong class="count">(\d+)<', html)}
+
+
+def aggregates(client, url):
+    """The page, and the aggregate queries (counts, chart) it ran."""
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return html, [s for s in statements if "GROUP BY" in s]
+
+
+def test_the_counts_and_the_chart_are_computed_once_until_the_feed_is_written(client, bank_account):
+    from sqlalchemy import update
+
+    from light.banking import view_cache
+    url = f"/bank-reconciliation/accounts/{bank_account.id}"
+    first, ran = aggregates(client, url)
+    assert len(ran) == 2 and counts(first)["unmatched"] == 130
+    again, ran = aggregates(client, url)
+    assert ran == [] and again == first  # kept: the same page without reading the 130 lines again
+
+    # A bulk statement through the session (the engine's compare-and-set, the sync's upsert).
+    db.session.execute(update(BankTransaction).where(BankTransaction.stripe_id.in_(["txn_0000", "txn_0001"]))
+                       .values(match_state="excluded"))
+    db.session.commit()
+    html, ran = aggregates(client, url)
+    assert len(ran) == 2 and (counts(html)["unmatched"], counts(html)["excluded"]) == (128, 2)
+
+    # An object flushed: a new line moves the chart and the counts.
+    db.session.add(BankTransaction(organization_id=bank_account.organization_id, bank_account_id=bank_account.id,
+                                   stripe_id="txn_new", amount=90000, fee=0, net=90000, currency="USD", type="charge",
+                                   reporting_category="charge", category="charge", status="available",
+                                   created=datetime.utcnow() - timedelta(days=2), source_id="ch_new"))
+    db.session.commit()
+    html, ran = aggregates(client, url)
+    assert len(ran) == 2 and counts(html)["unmatched"] == 129 and "txn_new" in html
+
+    # Another process wrote (a worker's sync): its commit replaced the generation in Redis.
+    aggregates(client, url)
+    client.application.extensions["light_jobs"].queue.connection.set(view_cache.GENERATION_KEY, "elsewhere")
+    assert len(aggregates(client, url)[1]) == 2
+
+
+def test_excluding_a_line_moves_the_counts_at_once(client, bank_account):
+    url = f"/bank-reconciliation/accounts/{bank_account.id}"
+    assert counts(client.get(url).get_data(as_text=True))["excluded"] == 0
+    line = BankTransaction.query.filter_by(stripe_id="txn_0003").one()
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    data = {"csrf_token": token.group(1)} if token else {}
+    assert client.post(f"/bank-reconciliation/lines/{line.id}/exclude", data=data).status_code in (200, 302, 303)
+    assert counts(client.get(url).get_data(as_text=True))["excluded"] == 1

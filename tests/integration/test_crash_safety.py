@@ -286,3 +286,88 @@ def test_a_worker_killed_mid_backfill_ten_times_loses_nothing_and_doubles_nothin
     assert db.session.get(StripeConnection, connection.id).backfill_cursor is None
     print(f"\n{kills} kills, {done.restarts} restarts, {len(backfill_pages)} backfill pages read for "
           f"{len(remote):,} transactions, {time.monotonic() - started:.1f}s")
+
+
+# -- a real worker, stopped the way a platform stops it ----------------------------------------
+def _worker_env(app, database_url, stripe_sandbox, sandbox_key):
+    return {**os.environ, "DATABASE_URL": database_url, "LIGHT_ENCRYPTION_KEY": app.config["LIGHT_ENCRYPTION_KEY"],
+            "SECRET_KEY": "x", "PYTHONPATH": ROOT, "RQ_QUEUE": app.config["RQ_QUEUE"],
+            "PATH": os.path.dirname(os.path.abspath(os.sys.executable)) + os.pathsep + os.environ.get("PATH", ""),
+            "STRIPE_API_BASE": stripe_sandbox.url, "STRIPE_CONNECT_BASE": stripe_sandbox.url,
+            "STRIPE_SECRET_KEY": sandbox_key, "STRIPE_CLIENT_ID": "ca_lighttest0001",
+            "LIGHT_JOB_HEARTBEAT_SECONDS": "0.2"}
+
+
+def _until(predicate, seconds: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL) for a separate worker process")
+def test_sigterm_mid_backfill_lets_the_worker_finish_the_job_then_exit(
+        sandbox_app_config, app, owner, database_url, stripe_sandbox, sandbox_key):
+    # A deploy or a scale-down sends the worker SIGTERM: RQ's warm shutdown takes no new job but lets
+    # the one in hand finish, so the Job row ends "finished" and the process exits cleanly by itself.
+    app.extensions["light_schedule"] = []
+    connection = _connect(owner, stripe_sandbox, sandbox_key, 3000)
+    job = services.start_sync(connection, "connect")
+    worker = subprocess.Popen(["bash", "-c", f"exec {_procfile_worker_command()} --quiet"], cwd=ROOT,
+                              env=_worker_env(app, database_url, stripe_sandbox, sandbox_key),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _until(lambda: BankTransaction.query.count() > 0, 60, 0.02), "the backfill never started"
+        assert db.session.get(Job, job.id).status == "running"
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(120) == 0  # a warm shutdown: it waited for the job, then exited by itself
+    finally:
+        _kill(worker)
+    db.session.expire_all()
+    done = db.session.get(Job, job.id)
+    assert (done.status, done.restarts) == ("finished", 0)
+    ids = [i for (i,) in db.session.query(BankTransaction.stripe_id)]
+    assert len(ids) == len(set(ids)) == 3000
+    assert Job.query.filter(Job.status.in_(("queued", "running"))).count() == 0
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a real Redis (REDIS_URL) for a separate worker process")
+def test_a_second_sigterm_takes_the_job_down_and_the_next_worker_finishes_it_from_its_cursor(
+        sandbox_app_config, app, owner, database_url, stripe_sandbox, sandbox_key):
+    # A platform that won't wait (a second SIGTERM is RQ's cold shutdown: the work horse is killed)
+    # strands nothing: the lease runs out, the clock queues the job again, and the next worker
+    # carries the backfill on from its cursor.
+    app.config["JOB_LEASE_SECONDS"] = 1.0
+    app.extensions["light_schedule"] = []
+    connection = _connect(owner, stripe_sandbox, sandbox_key, 6000)
+    job = services.start_sync(connection, "connect")
+    env = _worker_env(app, database_url, stripe_sandbox, sandbox_key)
+    command = ["bash", "-c", f"exec {_procfile_worker_command()} --quiet"]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _until(lambda: BankTransaction.query.count() > 0, 60, 0.02), "the backfill never started"
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(1.2)  # RQ ignores a second signal within a second of the first
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+        db.session.expire_all()
+        assert db.session.get(Job, job.id).status == "running"  # nobody said it stopped: the lease will
+        assert 0 < BankTransaction.query.count() < 6000
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def finished():
+            clock.tick()
+            return db.session.get(Job, job.id).status not in ("queued", "running")
+        assert _until(finished, 180, 0.2)
+    finally:
+        _kill(worker)
+    db.session.expire_all()
+    done = db.session.get(Job, job.id)
+    # At least once (a busy machine can starve the new worker's heartbeat past a one-second lease).
+    assert done.status == "finished" and done.restarts >= 1, done.message
+    ids = [i for (i,) in db.session.query(BankTransaction.stripe_id)]
+    assert len(ids) == len(set(ids)) == 6000
+    assert Job.query.filter(Job.status.in_(("queued", "running"))).count() == 0

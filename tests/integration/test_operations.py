@@ -79,3 +79,29 @@ def test_log_records_written_during_a_request_carry_its_id(database_url, redis_c
     assert response.headers["X-Request-Id"] == "req-abc123"
     ids = {r.getMessage(): r.request_id for r in records.records if r.name == "light.somewhere"}
     assert ids == {"inside the request": "req-abc123", "outside any request": "-"}
+
+
+def test_with_json_logs_each_line_is_an_object_carrying_the_request_id(database_url, redis_connection):
+    import json
+
+    from flask.logging import default_handler
+    records = Records()
+    root = logging.getLogger()
+    root.addHandler(records)
+    try:
+        app = make_app(make_config(database_url, REDIS_CONNECTION=redis_connection, LOG_FORMAT="json"))
+
+        @app.route("/_test/log")
+        def log_something():
+            logging.getLogger("light.somewhere").warning("paid %s", "INV-1")
+            return "ok"
+
+        app.test_client().get("/_test/log", headers={"X-Request-Id": "req-json1"})
+        lines = [json.loads(default_handler.formatter.format(r)) for r in records.records
+                 if r.name == "light.somewhere"]
+    finally:
+        root.removeHandler(records)
+        make_app(make_config(database_url, REDIS_CONNECTION=redis_connection))  # text lines again for the rest
+    assert [(line["level"], line["logger"], line["request_id"], line["message"]) for line in lines] == [
+        ("WARNING", "light.somewhere", "req-json1", "paid INV-1")]
+    assert lines[0]["time"].endswith("Z")
