@@ -27,6 +27,8 @@ dev-venv: $(VENV)/.dev
 
 # Without real Stripe keys, Light runs against its local Stripe sandbox (no real money), and
 # against the local Salesforce (its deals page: http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT)/).
+# Connect Bank > Stripe Account installs the sandbox's Stripe App (the read-only way real Stripe
+# recommends); `STRIPE_APP_INSTALL_URL= make run` offers Connect OAuth (read_write) instead.
 run: venv
 	$(BIN)/flask db upgrade
 	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
@@ -40,6 +42,8 @@ run: venv
 	  SALESFORCE_SANDBOX_LOGIN_URL=http://127.0.0.1:$(SALESFORCE_SANDBOX_PORT) \
 	  STRIPE_SANDBOX=1 STRIPE_API_BASE=http://127.0.0.1:$(SANDBOX_PORT) STRIPE_CONNECT_BASE=http://127.0.0.1:$(SANDBOX_PORT) \
 	  STRIPE_SECRET_KEY=sk_test_lightsandboxplatform STRIPE_CLIENT_ID=ca_lightsandboxclient \
+	  STRIPE_APP_INSTALL_URL=$${STRIPE_APP_INSTALL_URL-http://127.0.0.1:$(SANDBOX_PORT)/oauth/v2/authorize} \
+	  STRIPE_APP_CLIENT_ID=$${STRIPE_APP_CLIENT_ID:-ca_lightsandboxapp} \
 	  LIGHT_PUBLIC_URL=$${LIGHT_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads; \
 	else \

@@ -65,7 +65,7 @@ def as_json(exchange_rate):
 
 def booking(account, currency):
     """(settlement currency, exchange rate or None) for money moving in `currency`. A currency
-    the sandbox has no rate for is booked as it is (test_a_currency_without_a_rate_is_booked_as_is)."""
+    the sandbox has no rate for is booked as it is (test_known_difference_a_currency_without_a_rate_is_booked_as_is)."""
     currency = currency.lower()
     target = settlement_currency(account, currency)
     if currency not in USD_PER_UNIT or target not in USD_PER_UNIT:

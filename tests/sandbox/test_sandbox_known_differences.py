@@ -3,6 +3,7 @@ closing one shows up here (flip the test), and none grows unnoticed."""
 import pytest
 import stripe
 
+from stripe_sandbox.events import RETRY_DELAYS
 from tests.fixtures.stripe_sandbox import new_key
 
 
@@ -43,3 +44,60 @@ def test_a_fresh_restricted_key_may_do_everything_until_restricted(stripe_sandbo
     key = new_key("rk_test_")
     client = stripe.StripeClient(key, base_addresses={"api": stripe_sandbox.url}, max_network_retries=0)
     client.v1.customers.create(params={"name": "Ada"})
+
+
+def test_the_card_fee_is_2_9_percent_plus_30_minor_units_in_every_currency(stripe_sandbox, sandbox_key, sandbox):
+    """Stripe prices by country and method (Japan: 3.6%, no fixed part); the sandbox charges the US
+    card price in every currency, so 5,000 JPY costs 145 + 30 JPY."""
+    stripe_sandbox.settle_in(sandbox_key, currencies=["jpy"])
+    customer = sandbox.v1.customers.create(params={"name": "Ada"})
+    intent = sandbox.v1.payment_intents.create(params={"amount": 5000, "currency": "jpy", "customer": customer.id,
+                                                       "payment_method": "pm_card_visa", "confirm": True})
+    txn = sandbox.v1.balance_transactions.retrieve(sandbox.v1.charges.retrieve(intent.latest_charge).balance_transaction)
+    assert (txn.currency, txn.fee) == ("jpy", 175)
+
+
+def test_charges_become_available_two_days_later_in_every_account(sandbox):
+    """Stripe's availability depends on the country, the industry and the account's age (7 to 14 days
+    for a new account); the sandbox makes every charge available 2 days after it is created."""
+    customer = sandbox.v1.customers.create(params={"name": "Ada"})
+    intent = sandbox.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "customer": customer.id,
+                                                       "payment_method": "pm_card_visa", "confirm": True})
+    txn = sandbox.v1.balance_transactions.retrieve(sandbox.v1.charges.retrieve(intent.latest_charge).balance_transaction)
+    assert txn.available_on - txn.created == 2 * 86400
+
+
+def test_exchange_rates_are_fixed(stripe_sandbox, sandbox):
+    """Stripe converts at the day's market rate plus its FX fee; the sandbox's rates never move (EUR
+    to USD is 1.08 today and in a month)."""
+    customer = sandbox.v1.customers.create(params={"name": "Ada"})
+    rates = []
+    try:
+        for _ in range(2):
+            intent = sandbox.v1.payment_intents.create(params={
+                "amount": 1000, "currency": "eur", "customer": customer.id, "payment_method": "pm_card_visa",
+                "confirm": True})
+            charge = sandbox.v1.charges.retrieve(intent.latest_charge)
+            rates.append(sandbox.v1.balance_transactions.retrieve(charge.balance_transaction).exchange_rate)
+            stripe_sandbox.advance_clock(days=30)
+    finally:
+        stripe_sandbox.control("POST", "clock/advance", offset=0)
+    assert rates == [1.08, 1.08]
+
+
+def test_a_failed_webhook_is_retried_three_times_within_two_seconds():
+    """Stripe retries a failed delivery for up to 3 days with exponential backoff; the sandbox tries
+    4 times in under 2 s, so that tests see retries without waiting."""
+    assert len(RETRY_DELAYS) == 3 and sum(RETRY_DELAYS) < 2
+
+
+def test_card_4000000000009887_is_the_sandboxs_own(sandbox):
+    """Stripe has no test card whose issuer declines with decline_code=authentication_required; the
+    sandbox adds 4000 0000 0000 9887 so that Light's SCA path for that decline can be exercised."""
+    customer = sandbox.v1.customers.create(params={"name": "Ada"})
+    card = sandbox.v1.payment_methods.create(params={"type": "card", "card": {
+        "number": "4000000000009887", "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+    with pytest.raises(stripe.CardError) as caught:
+        sandbox.v1.payment_intents.create(params={"amount": 2000, "currency": "usd", "customer": customer.id,
+                                                  "payment_method": card.id, "confirm": True})
+    assert caught.value.error.decline_code == "authentication_required"

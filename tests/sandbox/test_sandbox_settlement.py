@@ -95,7 +95,7 @@ def test_a_dispute_carries_evidence_and_its_deadline(stripe_sandbox, sandbox_key
     assert details.due_by > dispute.created
 
 
-def test_a_currency_without_a_rate_is_booked_as_is(sandbox):
+def test_known_difference_a_currency_without_a_rate_is_booked_as_is(sandbox):
     """A known difference: Stripe converts any currency; the sandbox has rates for some only."""
     _, txn = booked(sandbox, pay(sandbox, 5000, "thb"))
     assert (txn.amount, txn.currency, txn.exchange_rate) == (5000, "thb", None)
