@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from light.banking import bp, payouts, queries, services, stripe_app
 from light.banking.categories import CATEGORIES, label
 from light.banking.models import BankAccount, BankPayout, StripeConnection, SyncRun
+from light.errors import InvalidInput
 from light.plumbing.stripe_gateway import GatewayError, app_oauth
 from light.plumbing.stripe_gateway import oauth as connect
 from light.reconciliation import matching
@@ -24,12 +25,17 @@ def _redirect_uri() -> str:
 @bp.route("/")
 @login_required
 def index():
+    return _index()
+
+
+def _index(*, rename_errors=None, status=200):
     connections = scoped(StripeConnection).order_by(StripeConnection.id).all()
     syncs = {c.id: services.running_sync(c) for c in connections}
     # While a sync runs, the accounts section polls for itself (banking/_accounts.html), bringing the
     # Stripe Accounts section along out of band.
     return render("banking/index.html", "banking/_accounts.html", oob_connections=wants_fragment(),
-                  accounts=services.bank_accounts(current_user.organization_id), connections=connections, syncs=syncs)
+                  accounts=services.bank_accounts(current_user.organization_id), connections=connections, syncs=syncs,
+                  rename_errors=rename_errors or {}, status=status)
 
 
 def _connect_page(message=None, status=200):
@@ -132,6 +138,18 @@ def sync_now(connection_id):
         flash("This Stripe Account is not connected any more: reconnect it to sync.", "error")
     index = url_for("banking.index")
     return redirect_to(safe_next(request.form.get("next"), index, within=index))
+
+
+@bp.route(f"/connections/<{ID}:connection_id>/rename", methods=["POST"])
+@owner_required
+def rename(connection_id):
+    connection = get_scoped_or_404(StripeConnection, connection_id)
+    try:
+        services.rename_connection(connection, request.form.get("name"))
+    except InvalidInput as invalid:
+        return _index(rename_errors={connection.id: invalid.errors}, status=422)
+    flash(f"Renamed to {connection.name}.", "success")
+    return redirect_to(url_for("banking.index"))
 
 
 @bp.route(f"/connections/<{ID}:connection_id>/disconnect", methods=["POST"])

@@ -7,7 +7,7 @@ from flask import current_app
 from light.banking import sync
 from light.banking.connections import end_connection
 from light.banking.models import BankAccount, BankPayout, ConnectWebhookEndpoint, StripeConnection, SyncRun
-from light.errors import Refused
+from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.plumbing.jobs.models import Job
 from light.plumbing.jobs.queue import active_job, enqueue
@@ -44,6 +44,23 @@ def store_connection(organization_id: int, token: ConnectToken) -> StripeConnect
     except GatewayError as exc:  # a name is nice to have; the sync will tell if access is broken
         log.info("could not read the connected account's name: %s", exc.message)
     return connection
+
+
+NAME_LIMIT = 200
+
+
+def rename_connection(connection: StripeConnection, raw: str | None) -> None:
+    """The name Light shows for a Stripe Account. A Stripe App's or a restricted key's token may not
+    read the account's own name (GET /v1/account answers 403 to them), so the owner can give one."""
+    name = " ".join((raw or "").split())
+    if not name:
+        raise InvalidInput({"name": "Enter a name for this Stripe Account."})
+    if len(name) > NAME_LIMIT:
+        raise InvalidInput({"name": f"Keep the name to {NAME_LIMIT} characters (it has {len(name)})."})
+    if not name.isprintable():
+        raise InvalidInput({"name": "The name can only hold printable characters."})
+    connection.display_name = name
+    db.session.commit()
 
 
 def sync_key(connection_id: int) -> str:
