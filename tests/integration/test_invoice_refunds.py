@@ -175,3 +175,17 @@ def test_members_and_other_organizations_cant_refund(client, auth, org, stripe_s
     auth.login(auth.create_owner(organization="Elsewhere Ltd"))
     assert client.post(f"/invoices/{invoice.id}/refunds", data=form(invoice, "5.00")).status_code == 404
     assert refunds_at_stripe(stripe_sandbox, org, invoice) == [] and notes_of(invoice) == []
+
+
+def test_five_clicks_at_once_refund_once(app, client, org, stripe_sandbox, run_jobs):
+    """From five threads with their own sessions: those that pass Light's check together reach
+    Stripe with one key, so Stripe makes one refund; none answers 500."""
+    from tests.integration.test_concurrent_clicks import click_at_once
+
+    invoice = paid(client, org, stripe_sandbox, run_jobs)
+    statuses = click_at_once(app, client, f"/invoices/{invoice.id}/refunds", data=form(invoice, "50.00"), clicks=5)
+    assert 500 not in statuses and statuses.count(303) >= 1 and set(statuses) <= {303, 409, 422}, statuses
+    assert refunds_at_stripe(stripe_sandbox, org, invoice) == [(5000, "succeeded")]
+    invoice = reload(invoice)
+    assert [n.amount for n in notes_of(invoice)] == [5000]
+    assert (invoice.amount_refunded, invoice.amount_credited, invoice.status) == (5000, 5000, "partially_refunded")
