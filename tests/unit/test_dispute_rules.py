@@ -28,3 +28,15 @@ def test_a_closed_dispute_puts_the_invoice_where_its_money_says(outcome, status,
 def test_a_refund_stays_within_what_is_left(amount, left, problem):
     found = refund_problem(amount, left=left, currency_text=str)
     assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize("status, returned, written", [
+    ("paid", 0, "Paid"), ("disputed", 0, "Paid"), ("dispute_lost", 0, "Payment failed"),
+    ("partially_refunded", 100, "Refunded"), ("issued", 0, "Sent"),
+])
+def test_salesforce_is_written_one_of_its_five_values_for_a_disputed_invoice(status, returned, written):
+    from types import SimpleNamespace
+
+    from light.salesforce.writeback import status_of
+
+    assert status_of(SimpleNamespace(status=status, amount_returned=returned)) == written
