@@ -85,9 +85,9 @@ class RefundChanged(InvalidInput):
 
 
 def refund(invoice: Invoice, form, *, refunded_by: str) -> CreditNote | None:
-    """Refund through Stripe and record it; InvalidInput (nothing sent, nothing written) or
-    GatewayError-based InvalidInput (Stripe said no, nothing written) otherwise. Returns the
-    refund's credit note (None when what was paid is credited already by hand)."""
+    """Refund through Stripe and record it. InvalidInput when the input is wrong (Stripe isn't
+    asked) or Stripe said no (nothing written either way). Returns the refund's credit note (None
+    when what was paid is credited already by hand)."""
     request = clean(form, invoice)
     if request.seen != invoice.amount_returned:
         raise RefundChanged({"refund_amount": "Nothing refunded: the invoice was refunded or credited meanwhile. "
