@@ -96,6 +96,15 @@ def test_a_zero_decimal_currency_refunds_in_its_own_units(client, org, stripe_sa
     assert reload(invoice).amount_credited == 1000
 
 
+def test_a_three_decimal_currency_refunds_in_fils(client, org, stripe_sandbox, run_jobs):
+    invoice = paid(client, org, stripe_sandbox, run_jobs, currency="KWD", lines=(("Consulting", "1", "10.500", "0"),))
+    assert invoice.total == 10500
+    assert 'value="10.500"' in client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert client.post(f"/invoices/{invoice.id}/refunds", data=form(invoice, "1.234")).status_code == 303
+    assert refunds_at_stripe(stripe_sandbox, org, invoice) == [(1234, "succeeded")]
+    assert [n.amount for n in notes_of(reload(invoice))] == [1234]
+
+
 @pytest.mark.parametrize("amount, reason, after, field, message", [
     ("360.01", "", None, "refund_amount", "At most $360.00: what was paid, less what is refunded or credited"),
     ("0", "", None, "refund_amount", "Enter an amount above zero."),
