@@ -23,6 +23,7 @@ STRIPE_EVENTS = (
     Route("integration", "payment_intent.payment_failed", payments.payment_intent_failed),
     Route("integration", "charge.refunded", payments.charge_refunded),
     Route("integration", "charge.dispute.created", payments.charge_dispute_created),
+    Route("integration", "charge.dispute.closed", payments.charge_dispute_closed),
 )
 
 # Who knows each endpoint's signing secrets: the Connect endpoint Light registered itself (besides

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_EVENTS = ("checkout.session.completed", "checkout.session.expired",
                   "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed",
                   "payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded",
-                  "charge.dispute.created")
+                  "charge.dispute.created", "charge.dispute.closed")
 
 # What a restricted key must allow, as Stripe's key editor names it, and how Light asks without
 # creating anything in the user's Stripe account: a write to an object that doesn't exist answers

@@ -66,9 +66,11 @@ def issue_by_hand(invoice: Invoice, form, *, issued_by: str) -> CreditNote:
     return note
 
 
-def for_stripe_refunds(invoice: Invoice, refunds) -> list[CreditNote]:
+def for_stripe_refunds(invoice: Invoice, refunds, *, reasons: dict | None = None,
+                       issued_by: str | None = None) -> list[CreditNote]:
     """One credit note per Stripe refund of the invoice's payment (gateway Refunds, newest first as
-    Stripe lists them): those already credited are skipped, so a duplicate or late event adds none."""
+    Stripe lists them): those already credited are skipped, so a duplicate or late event adds none.
+    `reasons` (refund id -> text) and `issued_by`: a refund the team made with the Refund button."""
     made = []
     for refund in reversed(list(refunds)):
         if refund.status not in REFUNDED_STATES or refund.currency.upper() != invoice.currency:
@@ -76,7 +78,7 @@ def for_stripe_refunds(invoice: Invoice, refunds) -> list[CreditNote]:
         if CreditNote.query.filter_by(organization_id=invoice.organization_id, stripe_refund_id=refund.id).count():
             continue
         note = _issue(invoice.id, amount=refund.amount, stripe_refund_id=refund.id,
-                      reason="Refund through Stripe")
+                      reason=(reasons or {}).get(refund.id) or "Refund through Stripe", issued_by=issued_by)
         if note is not None:
             made.append(note)
     return made
@@ -113,6 +115,8 @@ def _issue(invoice_id: int, *, amount: int, reason: str, stripe_refund_id: str |
                       issued_by=issued_by, manual=manual)
     how = (f"for a refund through Stripe ({stripe_refund_id})" if stripe_refund_id
            else f"by {issued_by}: {reason}")
+    if stripe_refund_id and issued_by:
+        how += f", made by {issued_by}"
     add_event(invoice, "credit_note", f"Credit note {number} for {format_amount(amount, invoice.currency)} issued "
               f"{how}.", ref=number, amount=amount)
     db.session.commit()

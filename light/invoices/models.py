@@ -5,7 +5,8 @@ from light.utc import utcnow
 STATUS_LABELS = {
     "draft": "Draft", "issued": "Issued", "paid": "Paid", "partially_paid": "Partially paid",
     "overdue": "Overdue", "action_required": "Action required", "payment_failed": "Payment failed",
-    "partially_refunded": "Partly refunded", "refunded": "Refunded", "void": "Void",
+    "partially_refunded": "Partly refunded", "refunded": "Refunded", "disputed": "Disputed",
+    "dispute_lost": "Dispute lost", "void": "Void",
 }
 # Issued and not yet settled: the customer still owes the money.
 OPEN_STATUSES = ("issued", "partially_paid", "overdue", "action_required", "payment_failed")

@@ -9,7 +9,7 @@ from light.customers.services import customers_of, duplicate_email_warning
 from light.errors import InvalidInput, Refused
 from light.extensions import db
 from light.ids import parse_id
-from light.invoices import bp, charging, credit_notes, search, services
+from light.invoices import bp, charging, credit_notes, refunds, search, services
 from light.invoices.credit_rules import creditable
 from light.invoices.forms import (
     MAX_LINES,
@@ -21,10 +21,10 @@ from light.invoices.forms import (
 )
 from light.invoices.models import STATUS_LABELS, CreditNote, Invoice
 from light.invoices.notify import credit_note_pdf_response, pdf_response
-from light.money import CURRENCIES, is_currency
+from light.money import CURRENCIES, is_currency, to_decimal_string
 from light.plumbing.jobs.queue import active_job
 from light.utc import today_in, utcnow
-from light.web import csv_download, get_scoped_or_404, list_page, redirect_to, render, scoped
+from light.web import csv_download, get_scoped_or_404, list_page, owner_required, redirect_to, render, scoped
 from light.workflows import services as workflows
 
 
@@ -124,10 +124,13 @@ def show(invoice_id):
 
 def _show(invoice, *, form=None, errors=None, status=200):
     job = active_job(f"invoice-deliver:{invoice.id}") or active_job(f"invoice-charge:{invoice.id}")
-    typed = form or {"paid_on": today_in(current_user.organization.time_zone).isoformat()}
+    left = refunds.refundable(invoice)
+    typed = form or {"paid_on": today_in(current_user.organization.time_zone).isoformat(),
+                     "refund_amount": to_decimal_string(left, invoice.currency) if left else ""}
     return render("invoices/show.html", invoice=invoice, job=job, today=utcnow().date(), form=typed,
                   errors=errors or {}, undoable=services.undoable_payments(invoice), ways=services.PAYMENT_WAYS,
-                  creditable=creditable(invoice.amount_paid, invoice.amount_credited), status=status)
+                  creditable=creditable(invoice.amount_paid, invoice.amount_credited),
+                  refundable=left, status=status)
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -255,6 +258,21 @@ def issue_credit_note(invoice_id):
         return _show(invoice, form=request.form, errors=failed.errors, status=422)
     flash(f"Credit note {note.number} issued.", "success")
     return redirect_to(url_for("invoices.credit_note", note_id=note.id))
+
+
+@bp.route("/<int:invoice_id>/refunds", methods=["POST"])
+@owner_required
+def refund(invoice_id):
+    """The Refund button (owners only): money back through Stripe, which makes its credit note."""
+    invoice = get_scoped_or_404(Invoice, invoice_id)
+    try:
+        note = refunds.refund(invoice, request.form, refunded_by=current_user.name)
+    except InvalidInput as failed:
+        db.session.rollback()
+        status = 409 if isinstance(failed, refunds.RefundChanged) else 422
+        return _show(invoice, form=request.form, errors=failed.errors, status=status)
+    flash(f"Refunded through Stripe{f'; credit note {note.number} issued' if note else ''}.", "success")
+    return redirect_to(url_for("invoices.show", invoice_id=invoice_id))
 
 
 @bp.route("/credit-notes/<int:note_id>")

@@ -297,11 +297,12 @@ def set_status(invoice_id: int, status: str, *, only_from=OPEN_STATUSES) -> bool
     return bool(changed)
 
 
-def record_refund(invoice: Invoice, *, refund_id: str, amount: int, refunded_total: int) -> bool:
+def record_refund(invoice: Invoice, *, refund_id: str, amount: int, refunded_total: int,
+                  message: str | None = None) -> bool:
     """Stripe reports the charge's cumulative refunded amount; keep the largest seen, so events
     arriving out of order can't lower it."""
-    new = add_event(invoice, "refunded", f"Refunded {format_amount(amount, invoice.currency)} through Stripe.",
-                    ref=refund_id, amount=amount)
+    new = add_event(invoice, "refunded", message or f"Refunded {format_amount(amount, invoice.currency)} through "
+                    "Stripe.", ref=refund_id, amount=amount)
     if refunded_total > invoice.amount_refunded:
         invoice.amount_refunded = min(refunded_total, invoice.amount_paid or refunded_total)
     db.session.commit()

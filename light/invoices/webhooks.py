@@ -2,9 +2,9 @@
 Deliveries come duplicated and out of order: handlers re-read the object from Stripe and record
 each outcome once."""
 from light.extensions import db
-from light.invoices import credit_notes, outcomes, services
+from light.invoices import credit_notes, dispute_rules, outcomes, services
 from light.invoices.collection import Collection
-from light.invoices.models import Invoice
+from light.invoices.models import Invoice, InvoiceEvent
 from light.money import format_amount
 from light.notifications import events as notifications
 from light.utc import from_unix
@@ -89,7 +89,38 @@ def charge_dispute_created(event) -> None:
     if services.add_event(invoice, "disputed", f"The customer disputed {format_amount(amount, invoice.currency)} "
                           f"with their bank (reason: {reason}). Answer it in Stripe{by}.", ref=dispute.get("id"),
                           amount=amount):
+        if not _closed_already(invoice, dispute.get("id")):  # a late opening changes nothing
+            services.set_status(invoice.id, "disputed", only_from=dispute_rules.DISPUTABLE)  # commits the event
         notifications.disputed(invoice, dispute.get("id"), amount, reason, deadline)  # commits the event first
+
+
+def charge_dispute_closed(event) -> None:
+    """The bank decided. A closed dispute's status (won, lost, warning_closed) is final, so the
+    event's word is taken as it is; each dispute closes once on the timeline, and a duplicate or
+    late delivery changes nothing."""
+    dispute = event.payload
+    invoice = _invoice_paid_by(event, dispute)
+    outcome = dispute.get("status")
+    if invoice is None or outcome not in dispute_rules.CLOSED_OUTCOMES or not dispute.get("id"):
+        return
+    amount = format_amount(int(dispute.get("amount") or 0), invoice.currency)
+    if outcome == "lost":
+        kind, message = "dispute_lost", (f"The bank decided the dispute ({amount}) for the customer: Stripe "
+                                         "keeps the money it took back.")
+    else:
+        kind, message = "dispute_won", (f"The dispute ({amount}) was closed in your favour: Stripe gives the "
+                                        "money back and the invoice stays paid.")
+    if not services.add_event(invoice, kind, message, ref=dispute["id"], amount=int(dispute.get("amount") or 0)):
+        return
+    status = dispute_rules.status_after_close(outcome, status=invoice.status, paid=invoice.amount_paid,
+                                              total=invoice.total, credited=invoice.amount_credited)
+    # Moved only from the status just read: a payment or credit note meanwhile decides again.
+    services.set_status(invoice.id, status, only_from=(invoice.status,))  # commits the event too
+
+
+def _closed_already(invoice, dispute_id) -> bool:
+    return bool(InvoiceEvent.query.filter(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.ref == dispute_id,
+                                          InvoiceEvent.kind.in_(("dispute_won", "dispute_lost"))).count())
 
 
 def _evidence_due(dispute: dict) -> str | None:

@@ -24,7 +24,10 @@ PER_POLL = 50  # write-backs per poll at most: a backlog drains over a few polls
 def status_of(invoice: Invoice) -> str:
     if invoice.amount_returned:
         return "Refunded"
-    return {"paid": "Paid", "payment_failed": "Payment failed", "void": "Void", "draft": ""}.get(invoice.status, "Sent")
+    # Salesforce keeps its five values: a disputed invoice was paid (the bank hasn't decided), and
+    # a lost dispute took the payment back, which is what "Payment failed" tells the sales team.
+    return {"paid": "Paid", "disputed": "Paid", "payment_failed": "Payment failed", "dispute_lost": "Payment failed",
+            "void": "Void", "draft": ""}.get(invoice.status, "Sent")
 
 
 def values_for(invoice: Invoice, status: str, fields) -> dict:

@@ -170,7 +170,7 @@ def test_with_a_public_url_light_registers_its_webhook_endpoint_and_keeps_the_se
     assert set(endpoint["enabled_events"]) == {
         "checkout.session.completed", "checkout.session.expired", "checkout.session.async_payment_succeeded",
         "checkout.session.async_payment_failed", "payment_intent.succeeded", "payment_intent.payment_failed",
-        "charge.refunded", "charge.dispute.created"}
+        "charge.refunded", "charge.dispute.created", "charge.dispute.closed"}
     assert integration.webhook_mode == "registered" and integration.webhook_endpoint_id == endpoint["id"]
     assert integration.webhook_secret == endpoint["_secret"]
     assert services.webhook_secrets_for(integration.id) == (owner.organization_id, [endpoint["_secret"]])
