@@ -86,6 +86,7 @@ def seed(app, n: int) -> int:
                               status="pending" if i > n - 200 else "available", type=category, category=category,
                               created=NOW - timedelta(minutes=5 * (n - i)), description=f"Payment for order {i}",
                               source_id=f"po_bench{i // 20:06d}" if category == "payout" else f"ch_bench{i:07d}",
+                              payout_id=None if category == "payout" else f"po_bench{i // 20 + 1:06d}",
                               match_state=state))
         for start in range(0, n, BATCH):
             db.session.execute(BankTransaction.__table__.insert(), lines[start:start + BATCH])
@@ -163,7 +164,7 @@ def measure(app, client, label, url, headers, requests, profile):
         for _ in range(min(requests, 50)):
             client.get(url, headers=headers)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(15)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(15)
     return body
 
 
