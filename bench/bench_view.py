@@ -116,6 +116,9 @@ def seed(app, n: int) -> int:
         for start in range(0, len(links), BATCH):
             db.session.execute(ReconciliationLink.__table__.insert(), links[start:start + BATCH])
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # statistics, as autovacuum would have them by now
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         account_id = account.id
         db.session.remove()
     return account_id
