@@ -27,8 +27,11 @@ def _organization():
     if not has_request_context():
         return None
     organization = g.get("light_organization")
-    if organization is None and current_user and current_user.is_authenticated:
-        organization = current_user.organization
+    if organization is None:
+        # Resolved once: each use of the proxy looks the user up again, and every |date asks.
+        user = current_user._get_current_object()
+        if user is not None and user.is_authenticated:
+            organization = user.organization
     return organization
 
 

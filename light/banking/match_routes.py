@@ -4,7 +4,7 @@ Include, bulk Accept, Re-match, and the CSV export. Each line action answers wit
 from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
-from light.banking import bp, payouts, queries
+from light.banking import bp, links, payouts, queries
 from light.banking.categories import label
 from light.banking.models import BankAccount, BankTransaction
 from light.errors import InvalidInput, Refused
@@ -172,3 +172,6 @@ def decimal_amount(minor: int, currency: str) -> str:
 @bp.app_template_global()
 def booked_category(key: str) -> str:
     return CATEGORIES.get(key, "Other")
+
+
+bp.add_app_template_global(links.line_urls, "line_urls")

@@ -6,7 +6,7 @@ every query here is one per page, never one per row.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, select
 
 from light.banking import view_cache
 from light.banking.categories import CATEGORIES
@@ -14,6 +14,7 @@ from light.banking.chart import balance_series, chart_points
 from light.banking.models import BankAccount, BankTransaction
 from light.extensions import db
 from light.ids import MAX_ID, is_id  # noqa: F401 - MAX_ID for the routes' converters
+from light.invoices.models import Invoice
 from light.reconciliation.models import STATES, LineDecision, ReconciliationLink
 from light.utc import utcnow
 
@@ -163,22 +164,48 @@ def _state_counts(bank_account_id: int) -> dict[str, int]:
     return {state: int(found.get(state, 0)) for state in STATES}
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the view shows of the engine's last word on a line: why."""
+
+    reasons: list
+
+
+@dataclass(frozen=True, slots=True)
+class LinkShown:
+    """What the view shows of a link: the invoice it pays (its id and number) or what it books."""
+
+    invoice_id: int | None
+    invoice_number: str | None  # the invoice's display number; None without an invoice
+    category: str
+    amount: int
+    tier: str | None
+
+
 @dataclass
 class Reconciled:
     """What the view shows of a line's reconciliation: its decision and its links."""
 
-    decision: LineDecision | None = None
+    decision: Decision | None = None
     links: list = field(default_factory=list)
 
 
 def reconciliation_of(rows: list[BankTransaction]) -> dict[int, Reconciled]:
-    """The decisions and links (with their invoices) of a page's lines, in two queries."""
+    """The decisions and links (with their invoices' numbers) of a page's lines, in two queries.
+
+    Plain rows, not ORM objects: the view only reads them, and building an object for each
+    decision, link and invoice (some 50 columns) was a tenth of the page's time."""
     found = {row.id: Reconciled() for row in rows}
     if not rows:
         return found
-    for decision in LineDecision.query.filter(LineDecision.bank_transaction_id.in_(list(found))):
-        found[decision.bank_transaction_id].decision = decision
-    for link in ReconciliationLink.query.filter(ReconciliationLink.bank_transaction_id.in_(list(found))).order_by(
-            ReconciliationLink.id):
-        found[link.bank_transaction_id].links.append(link)
+    D, L = LineDecision, ReconciliationLink
+    for line_id, reasons in db.session.execute(
+            select(D.bank_transaction_id, D.reasons).where(D.bank_transaction_id.in_(list(found)))):
+        found[line_id].decision = Decision(reasons)
+    links = db.session.execute(
+        select(L.bank_transaction_id, L.invoice_id, Invoice.id, Invoice.number, L.category, L.amount, L.tier)
+        .outerjoin(Invoice, Invoice.id == L.invoice_id).where(L.bank_transaction_id.in_(list(found))).order_by(L.id))
+    for line_id, invoice_id, invoice_found, number, category, amount, tier in links:
+        shown = (number or "Draft") if invoice_found is not None else None  # Invoice.display_number
+        found[line_id].links.append(LinkShown(invoice_id, shown, category, amount, tier))
     return found
