@@ -72,7 +72,10 @@ def test_accept_a_suggestion_match_by_hand_and_unmatch(live_server, page, lines)
     expect(row).to_contain_text("Matched")
     assert invoice_paid(live_server.app, lines["other"]) == 2500
 
+    # The swapped-in row settles (its Unmatch enabled, the keyboard on it) before the key is pressed.
+    expect(row.get_by_role("button", name="Unmatch")).to_be_enabled()
     row.focus()
+    expect(row).to_be_focused()
     page.keyboard.press("u")  # keyboard use: u presses the focused line's Unmatch
     expect(page.locator(f"#line-{lines['unknown']}")).to_contain_text("Unmatched")
     assert invoice_paid(live_server.app, lines["other"]) == 0
